@@ -9,6 +9,7 @@ Environment variables are read here, at the edge, and passed in.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,20 +31,23 @@ def _out(text: str) -> None:
 def _cmd_lint(args: argparse.Namespace) -> int:
     from registry.lint import lint_paths
     from registry.report import render_json, render_text
+    from registry.tree import Layout
 
     positional: Path | None = args.manifests
     if positional is not None:
         # The reference form: `registryctl lint ./manifests -denylist FILE`.
-        root = positional.parent
-        result = lint_paths(
-            root,
+        layout = Layout(
+            root=positional.parent,
             manifests_dir=positional,
             toolspecs_dir=None,
-            denylist=args.denylist,
-            policy=False,
+            denylist_file=args.denylist,
         )
+        result = lint_paths(positional.parent, layout=layout, policy=False)
     else:
-        result = lint_paths(args.root, denylist=args.denylist, policy=not args.no_policy)
+        layout = Layout.of_root(args.root)
+        if args.denylist is not None:
+            layout = dataclasses.replace(layout, denylist_file=args.denylist)
+        result = lint_paths(args.root, layout=layout, policy=not args.no_policy)
     if args.format == "json":
         _out(render_json(result.findings, result.files))
     else:
@@ -54,16 +58,16 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 def _cmd_lint_toolspecs(args: argparse.Namespace) -> int:
     from registry.lint import lint_paths
     from registry.report import render_text
+    from registry.tree import Layout
 
     manifests: Path = args.manifests
-    result = lint_paths(
-        manifests.parent,
+    layout = Layout(
+        root=manifests.parent,
         manifests_dir=manifests,
         toolspecs_dir=args.toolspecs,
-        denylist=None,
-        policy=False,
-        only_toolspecs=True,
+        denylist_file=None,
     )
+    result = lint_paths(manifests.parent, layout=layout, policy=False)
     _out(render_text(result.findings, result.files, github=_in_github_actions()))
     return 1 if result.failed else 0
 
@@ -80,7 +84,7 @@ def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "field: message, then a summary; exit 1 when there is an error.",
     )
     lint.add_argument("manifests", nargs="?", type=Path, help=argparse.SUPPRESS)
-    lint.add_argument("--root", type=Path, default=Path("."), help="registry tree (default .)")
+    lint.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
     lint.add_argument(
         "-denylist", "--denylist", type=Path, default=None,
         help="exfil denylist (default <root>/denylist/exfil-domains.txt)",

@@ -12,7 +12,7 @@ Structure and types live here; cross-field and registry-wide rules live in
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -43,8 +43,8 @@ Category = Literal[
     "storage",
     "support",
 ]
-CATEGORIES: tuple[str, ...] = Category.__args__
-BUILDERS: tuple[str, ...] = Builder.__args__
+CATEGORIES: tuple[str, ...] = get_args(Category)
+BUILDERS: tuple[str, ...] = get_args(Builder)
 DEFAULT_BUILDER = "go-static"
 INSTALLABLE_BUILDERS = ("go-static", "toolpack")
 ENTRYPOINT = "/app/server"

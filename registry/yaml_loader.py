@@ -111,7 +111,7 @@ class YamlDocument:
         return Finding(self.path, line, col, format_loc(loc), message, severity)
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, line: int, col: int, message: str) -> None:
         super().__init__(message)
         self.line = line
@@ -146,7 +146,7 @@ def _resolve_plain(value: str, line: int, col: int) -> Any:
         if tag == _FLOAT_TAG:
             return _to_float(value)
     except ValueError as exc:
-        raise _Refused(line, col, f"unreadable number {value[:40]!r}") from exc
+        raise _RefusedError(line, col, f"unreadable number {value[:40]!r}") from exc
     return value  # strings, and timestamps kept as the text the author wrote
 
 
@@ -183,7 +183,7 @@ class _Builder:
     def next(self) -> Event:
         self.count += 1
         if self.count > MAX_EVENTS:
-            raise _Refused(1, 1, f"document too large (more than {MAX_EVENTS} YAML nodes)")
+            raise _RefusedError(1, 1, f"document too large (more than {MAX_EVENTS} YAML nodes)")
         return next(self.events)
 
     def document(self) -> tuple[Any, bool]:
@@ -195,25 +195,26 @@ class _Builder:
         assert isinstance(event, DocumentStartEvent)
         if getattr(event, "version", None) is not None or getattr(event, "tags", None):
             line, col = _pos(event)
-            raise _Refused(line, col, "YAML directives (%YAML, %TAG) are not allowed")
+            raise _RefusedError(line, col, "YAML directives (%YAML, %TAG) are not allowed")
         data = self.node(self.next(), (), 0)
         self.next()  # DocumentEnd
         event = self.next()
         if not isinstance(event, StreamEndEvent):
             line, col = _pos(event)
-            raise _Refused(line, col, "a manifest holds exactly one YAML document")
+            raise _RefusedError(line, col, "a manifest holds exactly one YAML document")
         return data, False
 
     def node(self, event: Event, loc: Loc, depth: int) -> Any:
         line, col = _pos(event)
         if isinstance(event, AliasEvent):
-            raise _Refused(line, col, "YAML aliases (*name) are not allowed")
+            raise _RefusedError(line, col, "YAML aliases (*name) are not allowed")
         if getattr(event, "anchor", None):
-            raise _Refused(line, col, "YAML anchors (&name) are not allowed")
-        if getattr(event, "tag", None):
-            raise _Refused(line, col, f"YAML tags ({event.tag}) are not allowed")
+            raise _RefusedError(line, col, "YAML anchors (&name) are not allowed")
+        tag = getattr(event, "tag", None)
+        if tag:
+            raise _RefusedError(line, col, f"YAML tags ({tag}) are not allowed")
         if depth > MAX_DEPTH:
-            raise _Refused(line, col, f"nesting deeper than {MAX_DEPTH} levels")
+            raise _RefusedError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
         self.value_marks[loc] = (line, col)
         if isinstance(event, ScalarEvent):
             if event.style in (None, ""):
@@ -234,22 +235,22 @@ class _Builder:
                 self.key_marks[(*loc, key)] = _pos(event)
                 mapping[key] = self.node(self.next(), (*loc, key), depth + 1)
             return mapping
-        raise _Refused(line, col, f"unexpected YAML event {type(event).__name__}")
+        raise _RefusedError(line, col, f"unexpected YAML event {type(event).__name__}")
 
     def key(self, event: Event, loc: Loc, mapping: dict[str, Any]) -> str:
         line, col = _pos(event)
         if not isinstance(event, ScalarEvent):
-            raise _Refused(line, col, "mapping keys must be plain strings")
+            raise _RefusedError(line, col, "mapping keys must be plain strings")
         if getattr(event, "anchor", None) or getattr(event, "tag", None):
-            raise _Refused(line, col, "YAML anchors and tags are not allowed")
-        value = event.value
+            raise _RefusedError(line, col, "YAML anchors and tags are not allowed")
+        value = str(event.value)
         if event.style in (None, "") and not isinstance(
             _resolve_plain(value, line, col), str
         ):
-            raise _Refused(line, col, f"mapping key {value!r} must be a string")
+            raise _RefusedError(line, col, f"mapping key {value!r} must be a string")
         if value in mapping:
             first = self.key_marks.get((*loc, value), (line, col))
-            raise _Refused(
+            raise _RefusedError(
                 line, col, f"duplicate key {value!r} (first defined at line {first[0]})"
             )
         return value
@@ -287,15 +288,15 @@ def parse_yaml(raw: bytes, path: str) -> tuple[YamlDocument | None, list[Finding
         try:
             builder = _Builder(_events_c(text))
             data, empty = builder.document()
-        except _Refused as refusal:
+        except _RefusedError as refusal:
             return None, [Finding(path, refusal.line, refusal.col, "", refusal.message)]
-        except Exception:  # noqa: BLE001 - libyaml is not the authority; retry below
+        except Exception:  # libyaml is not the authority: the pure parser decides
             builder = None
     if builder is None:
         try:
             builder = _Builder(iter(_PURE.parse(text)))
             data, empty = builder.document()
-        except _Refused as refusal:
+        except _RefusedError as refusal:
             return None, [Finding(path, refusal.line, refusal.col, "", refusal.message)]
         except MarkedYAMLError as exc:
             return None, [_yaml_error(path, exc)]
