@@ -25,6 +25,7 @@ OWN_CODE = (
     "tests/",
     "tasks.py",
     "scripts/",
+    "benchmarks/",
     ".ci/",
     ".github/",
     "docs/assets/",

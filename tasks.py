@@ -1,0 +1,67 @@
+"""Invoke tasks: thin wrappers over ``registryctl`` and the library.
+
+Each task passes its arguments to one command or function and turns a failure
+into an exit status. Run ``invoke --list`` for the list.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from invoke import Context, Exit, task
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _registryctl(*args: str) -> None:
+    from registry.cli import main
+
+    code = main(list(args))
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"root": "registry tree (default .)", "format": "text or json"})
+def lint(c: Context, root: str = ".", format: str = "text") -> None:  # noqa: A002
+    """Lint every manifest, toolspec, the denylist, the policy and CATALOG.md."""
+    _registryctl("lint", "--root", root, "--format", format)
+
+
+@task(
+    help={
+        "no_browser": "skip the Playwright browser tests",
+        "k": "pytest -k expression",
+    }
+)
+def test(c: Context, no_browser: bool = False, k: str = "") -> None:
+    """The full test suite: ruff, mypy --strict, then pytest (browser tests included)."""
+    python = sys.executable
+    with c.cd(str(ROOT)):
+        c.run(f"{python} -m ruff check .", pty=False)
+        c.run(f"{python} -m mypy", pty=False)
+        args = ["-m", "pytest"]
+        if no_browser:
+            args += ["-m", "not browser"]
+        if k:
+            args += ["-k", repr(k)]
+        c.run(f"{python} {' '.join(args)}", pty=False)
+
+
+@task(
+    help={
+        "reference": "path of the reference catalog (default ../shared/reference-catalog)",
+        "servers": "size of the synthetic catalog (default 2000)",
+        "site": "also time the site build",
+    }
+)
+def bench(c: Context, reference: str = "", servers: int = 2000, site: bool = True) -> None:
+    """Time lint, index and site builds on the reference and a synthetic catalog."""
+    from benchmarks.bench import run
+
+    run(
+        reference=Path(reference) if reference else ROOT.parent / "shared" / "reference-catalog",
+        synthetic_servers=servers,
+        include_site=site,
+    )
+
