@@ -74,6 +74,10 @@ class SignatureError(RegistryError):
     """A signature is malformed or does not verify."""
 
 
+class IndexBuildError(RegistryError):
+    """An index cannot be built: a malformed SOURCE_DATE_EPOCH, or duplicate/invalid versions."""
+
+
 class IndexRejected(RegistryError):
     """An index cannot be fetched, parsed, or is stale/rolled back."""
 

@@ -1,0 +1,218 @@
+"""``index.json``: the signed contract with gateways, built and parsed.
+
+:func:`build_index` turns manifests into the exact bytes the Go reference's
+``json.Marshal`` writes for ``{schemaVersion, generated, servers: {name:
+{latest, versions: {version: manifest}}}}`` (see :mod:`registry.gojson` for the
+encoding rules). Struct field order is the field declaration order of the
+models in :mod:`registry.schema`; which fields are ``omitempty`` is the table
+below, mirroring the Go struct tags.
+
+:func:`parse_index` is the other direction, for gateways and ``registryctl
+resolve``: it must only ever see bytes whose signature was already checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from registry.errors import IndexBuildError, IndexRejected
+from registry.gojson import Field, Struct, marshal
+from registry.schema import Credential, Entitlements, Image, Inject, Manifest, Source, Tool
+from registry.semver import highest, is_version
+
+INDEX_SCHEMA_VERSION = 1
+
+# The Go struct tags' `omitempty`, per model. Every other field is always written
+# (so `entitlements` is `{}` when it has no egress, and `default: false` stays).
+OMITEMPTY: dict[type[BaseModel], frozenset[str]] = {
+    Manifest: frozenset(
+        {"credentials", "tools", "displayName", "description", "category", "icon"}
+    ),
+    Source: frozenset({"package"}),
+    Image: frozenset({"builder"}),
+    Entitlements: frozenset({"egress"}),
+    Credential: frozenset({"scopes", "vendor"}),
+    Inject: frozenset({"header", "format", "env"}),
+    Tool: frozenset(),
+}
+
+_EPOCH = re.compile(r"[0-9]+")
+
+
+def _go_value(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return go_struct(value)
+    if isinstance(value, list):
+        return [_go_value(item) for item in value]
+    return value
+
+
+def go_struct(model: BaseModel) -> Struct:
+    """``model`` as a Go struct: declaration order, ``omitempty`` as in :data:`OMITEMPTY`."""
+    omitempty = OMITEMPTY[type(model)]
+    return Struct(
+        tuple(
+            Field(info.alias or name, _go_value(getattr(model, name)), name in omitempty)
+            for name, info in type(model).model_fields.items()
+        )
+    )
+
+
+def manifest_json(manifest: Manifest) -> bytes:
+    """One manifest's compact JSON, byte for byte as it appears inside ``index.json``."""
+    return marshal(go_struct(manifest))
+
+
+def format_generated(moment: datetime) -> str:
+    """RFC 3339 in UTC to the second: ``2026-01-01T00:00:00Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("generated time must be timezone-aware")
+    utc = moment.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
+
+
+def generated_time(source_date_epoch: str | None, now: datetime) -> datetime:
+    """The index's ``generated`` time: SOURCE_DATE_EPOCH (integer seconds) when set, else ``now``.
+
+    The caller reads both the environment and the clock; a set but malformed
+    SOURCE_DATE_EPOCH is an error rather than silently falling back to ``now``,
+    since that would quietly break reproducible builds.
+    """
+    if source_date_epoch is None:
+        return now.astimezone(UTC).replace(microsecond=0)
+    if _EPOCH.fullmatch(source_date_epoch) is None:
+        raise IndexBuildError(
+            f"SOURCE_DATE_EPOCH must be a non-negative integer number of seconds, "
+            f"got {source_date_epoch[:40]!r}"
+        )
+    try:
+        return datetime.fromtimestamp(int(source_date_epoch), UTC)
+    except (OverflowError, OSError, ValueError):
+        raise IndexBuildError(
+            f"SOURCE_DATE_EPOCH {source_date_epoch[:40]} is out of range (after year 9999)"
+        ) from None
+
+
+def build_index(manifests: Iterable[Manifest], generated: datetime) -> bytes:
+    """The exact bytes of ``index.json`` for ``manifests``, as Go's ``json.Marshal`` writes them.
+
+    ``latest`` is each server's highest version by semver (``0.10.0`` > ``0.9.0``).
+    Same manifests and same ``generated`` give the same bytes, in any input order.
+    """
+    servers: dict[str, dict[str, Manifest]] = {}
+    for manifest in manifests:
+        if not is_version(manifest.version):
+            raise IndexBuildError(
+                f"{manifest.name}: version {manifest.version!r} is not MAJOR.MINOR.PATCH"
+            )
+        versions = servers.setdefault(manifest.name, {})
+        if manifest.version in versions:
+            raise IndexBuildError(f"{manifest.ref}: two manifests for the same version")
+        versions[manifest.version] = manifest
+    entries = {
+        name: Struct(
+            (
+                Field("latest", highest(list(versions))),
+                Field("versions", {v: go_struct(m) for v, m in versions.items()}),
+            )
+        )
+        for name, versions in servers.items()
+    }
+    index = Struct(
+        (
+            Field("schemaVersion", INDEX_SCHEMA_VERSION),
+            Field("generated", format_generated(generated)),
+            Field("servers", entries),
+        )
+    )
+    return marshal(index)
+
+
+# --- parsing ----------------------------------------------------------------
+
+
+class _IndexModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ServerEntry(_IndexModel):
+    """One server in the index: its latest version and every version's manifest."""
+
+    latest: str
+    versions: dict[str, Manifest]
+
+
+class Index(_IndexModel):
+    """A decoded ``index.json``."""
+
+    schemaVersion: Literal[1]
+    generated: AwareDatetime
+    servers: dict[str, ServerEntry]
+
+    def manifests(self) -> Iterable[Manifest]:
+        """Every manifest, by server name then version key (byte order)."""
+        for name in sorted(self.servers):
+            versions = self.servers[name].versions
+            for version in sorted(versions):
+                yield versions[version]
+
+
+_MAX_REPORTED = 5
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    parts = []
+    for part in loc:
+        text = str(part)
+        parts.append(text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text) else f'"{text}"')
+    return ".".join(parts)
+
+
+def _describe(error: ValidationError) -> str:
+    problems = error.errors(include_url=False, include_input=False, include_context=False)
+    lines = []
+    for problem in problems[:_MAX_REPORTED]:
+        where = _where(problem["loc"])
+        lines.append(f"{where}: {problem['msg']}" if where else problem["msg"])
+    more = len(problems) - _MAX_REPORTED
+    suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
+    return "; ".join(lines) + suffix
+
+
+def _check_consistency(index: Index) -> None:
+    for name, entry in index.servers.items():
+        if not entry.versions:
+            raise IndexRejected(f"invalid index: server {name!r} has no versions")
+        if entry.latest not in entry.versions:
+            raise IndexRejected(
+                f"invalid index: server {name!r}: latest {entry.latest!r} "
+                "is not one of its versions"
+            )
+        for version, manifest in entry.versions.items():
+            if manifest.name != name or manifest.version != version:
+                raise IndexRejected(
+                    f"invalid index: servers.{name}.versions.{version} holds "
+                    f"{manifest.name}@{manifest.version}"
+                )
+
+
+def parse_index(raw: bytes) -> Index:
+    """Decode ``index.json`` bytes (already signature-checked) into an :class:`Index`.
+
+    Anything that is not a well-formed index of this schema version raises
+    :class:`~registry.errors.IndexRejected` naming where it is wrong.
+    """
+    try:
+        index = Index.model_validate_json(raw)
+    except ValidationError as error:
+        raise IndexRejected(f"invalid index: {_describe(error)}") from None
+    _check_consistency(index)
+    return index
