@@ -9,7 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from invoke import Context, Exit, task
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 ROOT = Path(__file__).resolve().parent
 
@@ -23,7 +25,7 @@ def _registryctl(*args: str) -> None:
 
 
 @task(help={"root": "registry tree (default .)", "format": "text or json"})
-def lint(c: Context, root: str = ".", format: str = "text") -> None:  # noqa: A002
+def lint(c: Context, root: str = ".", format: str = "text") -> None:
     """Lint every manifest, toolspec, the denylist, the policy and CATALOG.md."""
     _registryctl("lint", "--root", root, "--format", format)
 

@@ -48,6 +48,9 @@ try:  # pragma: no cover - depends on the installed wheel
 except ImportError:  # pragma: no cover
     _CParser = None
 
+HAVE_FAST_PARSER = _CParser is not None
+"""Whether libyaml (ruamel.yaml.clib) is there to parse well-formed files quickly."""
+
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 24
 MAX_EVENTS = 200_000

@@ -1,0 +1,1 @@
+"""Benchmarks run by `invoke bench` (not by the test suite)."""

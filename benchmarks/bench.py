@@ -1,0 +1,167 @@
+"""`invoke bench`: lint, index and site build times at realistic and large scale.
+
+Timings belong here, not in tests: the machines are shared and noisy. Each
+stage runs on the reference catalog (when ``../shared/reference-catalog``
+exists) and on synthetic catalogs of N/2 and N servers, so growth can be read
+off the ratio (about 2.0 means linear).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from registry.lint import lint_paths
+
+GOALS = {
+    ("lint", "reference"): 1.5,
+    ("lint", "synthetic"): 10.0,
+    ("site", "reference"): 15.0,
+    ("site", "synthetic"): 120.0,
+}
+
+
+def synthetic_catalog(root: Path, servers: int) -> Path:
+    """Write ``servers`` valid toolpack servers (8 tools each, 4 with a second version)."""
+    (root / "denylist").mkdir(parents=True, exist_ok=True)
+    (root / "denylist" / "exfil-domains.txt").write_text("webhook.site\n")
+    categories = ["dev-tools", "comms", "productivity", "CRM", "finance", "search"]
+    for index in range(servers):
+        name = f"svc{index:05d}"
+        versions = ["0.1.0", "0.2.0"] if index % 4 == 0 else ["0.1.0"]
+        for version in versions:
+            tools = [f"list_things_{t}" for t in range(6)] + ["create_thing", "delete_thing"]
+            manifest: dict[str, Any] = {
+                "schemaVersion": 1,
+                "name": name,
+                "version": version,
+                "source": {"repo": "github.com/gigmcp/toolpack", "tag": "v0.1.0"},
+                "image": {
+                    "ref": f"ghcr.io/gigmcp/{name}-mcp",
+                    "digest": "sha256:" + f"{index * 2 + versions.index(version) + 1:064x}",
+                    "entrypoint": "/app/server",
+                    "builder": "toolpack",
+                },
+                "tier": "sealed",
+                "entitlements": {"egress": [f"api.{name}.example.com"]},
+                "credentials": [{
+                    "id": f"{name}_token", "type": "oauth2", "provider": name,
+                    "vendor": name, "scopes": ["read", "write"],
+                    "inject": {"header": "Authorization", "format": "Bearer {token}"},
+                }],
+                "tools": [{"name": t, "default": not t.startswith(("create", "delete"))}
+                          for t in tools],
+                "displayName": f"Service {index}",
+                "description": f"Synthetic service number {index} for benchmarks.",
+                "category": categories[index % len(categories)],
+            }
+            spec = {
+                "schemaVersion": 1, "name": name, "version": version,
+                "baseUrl": f"https://api.{name}.example.com",
+                "tools": [{
+                    "name": t,
+                    "description": f"Tool {t} of {name}",
+                    "method": "DELETE" if t.startswith("delete") else
+                              "POST" if t.startswith("create") else "GET",
+                    "path": "/v1/things/{id}" if t.startswith("delete") else "/v1/things",
+                    "params": [{"name": "id", "in": "path", "type": "string", "required": True}]
+                    if t.startswith("delete") else
+                    [{"name": "limit", "in": "query", "type": "integer",
+                      "description": "Page size"}],
+                } for t in tools],
+            }
+            for kind, doc in (("manifests", manifest), ("toolspecs", spec)):
+                path = root / kind / name / f"{version}.yaml"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(doc, indent=2) + "\n")
+    return root
+
+
+# The reference passes the Go linter; our public-suffix rule is stricter and
+# needs these three reviewed exceptions (see tests/test_cli_lint.py).
+REFERENCE_WILDCARDS = "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
+
+
+def reference_overlay(reference: Path, root: Path) -> Path:
+    """A tree that links to the reference's folders and adds the reviewed wildcards."""
+    root.mkdir(parents=True)
+    for part in ("manifests", "toolspecs", "denylist"):
+        (root / part).symlink_to((reference / part).resolve(), target_is_directory=True)
+    (root / "policy").mkdir()
+    (root / "policy" / "allowed-wildcards.txt").write_text(REFERENCE_WILDCARDS)
+    return root
+
+
+def _time(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _lint(root: Path) -> None:
+    result = lint_paths(root, policy=False)
+    if result.failed:
+        raise SystemExit(f"bench: {root} does not lint clean: {result.errors[:3]}")
+
+
+def _index(root: Path) -> None:
+    from registry.index import build_index
+
+    result = lint_paths(root, policy=False)
+    build_index([e.manifest for e in result.registry.manifests],
+                datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def _site(root: Path) -> None:
+    from registry.build import build
+
+    with tempfile.TemporaryDirectory() as out:
+        build(root, Path(out) / "dist", signing_key=None, source_date_epoch="1767225600",
+              now=datetime(2026, 1, 1, tzinfo=UTC), site_url=None)
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def run(reference: Path, synthetic_servers: int, include_site: bool) -> None:
+    """Print a table of stage timings with their goals."""
+    stages: list[tuple[str, Callable[[Path], None]]] = [("lint", _lint)]
+    if _has("registry.index"):
+        stages.append(("index", _index))
+    if include_site and _has("registry.build"):
+        stages.append(("site", _site))
+    rows: list[tuple[str, str, int, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        catalogs: list[tuple[str, Path, int]] = []
+        if reference.is_dir():
+            count = len(list((reference / "manifests").iterdir()))
+            overlay = reference_overlay(reference, Path(tmp) / "reference")
+            catalogs.append(("reference", overlay, count))
+        else:
+            print(f"bench: no reference catalog at {reference}; synthetic catalogs only")
+        half = synthetic_servers // 2
+        for size in (half, synthetic_servers):
+            catalogs.append(("synthetic", synthetic_catalog(Path(tmp) / f"s{size}", size), size))
+        for stage, func in stages:
+            for label, root, size in catalogs:
+                seconds = _time(lambda f=func, r=root: f(r))  # type: ignore[misc]
+                rows.append((stage, label, size, seconds))
+                goal = GOALS.get((stage, label))
+                verdict = "" if goal is None or size != max(
+                    s for lab, _, s in catalogs if lab == label
+                ) else (" ok" if seconds <= goal else f" OVER goal {goal:.1f}s")
+                goal_text = f"(goal {goal:.1f}s)" if goal else ""
+                line = f"{stage:6} {label:10} {size:5d} servers {seconds:8.2f}s {goal_text}"
+                print(line + verdict, flush=True)
+    for stage, _ in stages:
+        synth = [(size, sec) for st, lab, size, sec in rows if st == stage and lab == "synthetic"]
+        if len(synth) == 2 and synth[0][1] > 0:
+            print(f"{stage:6} growth {synth[0][0]} -> {synth[1][0]} servers: "
+                  f"x{synth[1][1] / synth[0][1]:.2f} (2.00 is linear)")

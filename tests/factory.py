@@ -1,0 +1,111 @@
+"""Small registry trees for tests, written from plain dicts.
+
+``manifest()`` and ``toolspec()`` return valid documents; tests change one
+thing and check the one finding it causes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+PLACEHOLDER = "sha256:" + "0" * 64
+
+
+def digest(seed: int) -> str:
+    return "sha256:" + f"{seed:064x}"
+
+
+def manifest(name: str = "acme", version: str = "0.1.0", **changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schemaVersion": 1,
+        "name": name,
+        "version": version,
+        "source": {"repo": "github.com/gigmcp/toolpack", "tag": "v0.1.0"},
+        "image": {
+            "ref": f"ghcr.io/gigmcp/{name}-mcp",
+            "digest": PLACEHOLDER,
+            "entrypoint": "/app/server",
+            "builder": "toolpack",
+        },
+        "tier": "sealed",
+        "entitlements": {"egress": ["api.acme.example.com"]},
+        "credentials": [
+            {
+                "id": "acme_token",
+                "type": "api_key",
+                "provider": "acme",
+                "inject": {"header": "Authorization", "format": "Bearer {token}"},
+            }
+        ],
+        "tools": [
+            {"name": "list_items", "default": True},
+            {"name": "delete_item", "default": False},
+        ],
+        "displayName": "Acme",
+        "description": "Reads and manages items in an Acme workspace.",
+        "category": "productivity",
+    }
+    doc.update(copy.deepcopy(changes))
+    return doc
+
+
+def toolspec(name: str = "acme", version: str = "0.1.0", **changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schemaVersion": 1,
+        "name": name,
+        "version": version,
+        "baseUrl": "https://api.acme.example.com",
+        "tools": [
+            {
+                "name": "list_items",
+                "description": "List items",
+                "method": "GET",
+                "path": "/v1/items",
+                "params": [{"name": "limit", "in": "query", "type": "integer"}],
+            },
+            {
+                "name": "delete_item",
+                "description": "Delete one item",
+                "method": "DELETE",
+                "path": "/v1/items/{id}",
+                "params": [{"name": "id", "in": "path", "type": "string", "required": True}],
+            },
+        ],
+    }
+    doc.update(copy.deepcopy(changes))
+    return doc
+
+
+def to_yaml(doc: dict[str, Any]) -> str:
+    """JSON is YAML 1.2: a faithful, dependency-free serialisation for tests."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(root: Path, relative: str, text: str | bytes) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tree(
+    root: Path,
+    manifests: list[dict[str, Any]] | None = None,
+    toolspecs: list[dict[str, Any]] | None = None,
+    denylist: str = "webhook.site\nlocalhost\ninternal\n",
+) -> Path:
+    """Write a registry tree; defaults to one valid toolpack server."""
+    manifests = [manifest()] if manifests is None else manifests
+    toolspecs = [toolspec()] if toolspecs is None else toolspecs
+    for doc in manifests:
+        write(root, f"manifests/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
+    for doc in toolspecs:
+        write(root, f"toolspecs/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
+    write(root, "denylist/exfil-domains.txt", denylist)
+    return root

@@ -1,0 +1,117 @@
+"""`registryctl lint`: output formats, exit status, the reference's argument forms."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry.cli import main
+from tests import factory
+from tests.factory import manifest, toolspec
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference-catalog"
+
+
+def broken_tree(root: Path) -> Path:
+    factory.tree(root, [manifest(entitlements={"egress": ["*.github.io"]})],
+                 [toolspec(baseUrl="https://x.github.io")])
+    return root
+
+
+def test_clean_tree_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    factory.tree(tmp_path)
+    assert main(["lint", "--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "ok: 2 files checked, no problems\n"
+
+
+def test_findings_then_summary_and_exit_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    assert main(["lint", "--root", str(broken_tree(tmp_path))]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "1 error in 2 files checked"
+    assert out[0].endswith(
+        "manifests/acme/0.1.0.yaml:18:7: error: entitlements.egress[0]: github.io is a public "
+        "suffix: *.github.io would reach every one of its registrants; list the exact hosts"
+    )
+    assert not any(line.startswith("::error") for line in out)
+
+
+def test_github_annotations_inside_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["lint", "--root", str(broken_tree(tmp_path))]) == 1
+    annotations = [line for line in capsys.readouterr().out.splitlines()
+                   if line.startswith("::error")]
+    assert len(annotations) == 1
+    assert annotations[0].startswith("::error file=")
+    assert ",line=18,col=7::entitlements.egress[0]: github.io is a public suffix" in (
+        annotations[0]
+    )
+
+
+def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "--root", str(broken_tree(tmp_path)), "--format", "json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] is False and payload["errors"] == 1 and payload["files"] == 2
+    finding = payload["findings"][0]
+    assert (finding["line"], finding["col"], finding["field"]) == (18, 7, "entitlements.egress[0]")
+
+
+def test_reference_form_with_single_dash_denylist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    factory.tree(tmp_path, [manifest(entitlements={"egress": ["api.evil.example.org"]})], [])
+    factory.write(tmp_path, "deny.txt", "evil.example.org\n")
+    code = main(["lint", str(tmp_path / "manifests"), "-denylist", str(tmp_path / "deny.txt")])
+    assert code == 1
+    assert "is on the exfiltration denylist (evil.example.org)" in capsys.readouterr().out
+
+
+def test_lint_toolspecs_reference_form(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    factory.tree(tmp_path, [manifest()], [toolspec(baseUrl="https://elsewhere.example.org")])
+    code = main(["lint-toolspecs", str(tmp_path / "toolspecs"), str(tmp_path / "manifests")])
+    assert code == 1
+    assert "host elsewhere.example.org is not allowed" in capsys.readouterr().out
+
+
+def test_no_traceback_for_a_missing_root(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "lint", "--root", str(tmp_path / "nowhere")],
+        capture_output=True, text=True, check=False, cwd=REPO,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "no manifests directory" in proc.stdout
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="reference catalog not present")
+def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Path) -> None:
+    """The 221-server reference passes; our stricter PSL rule needs 3 reviewed exceptions."""
+    from registry.lint import lint_paths
+    from registry.tree import Layout
+
+    exceptions = factory.write(
+        tmp_path, "allowed-wildcards.txt", "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
+    )
+    layout = Layout.of_root(REFERENCE)
+    strict = lint_paths(REFERENCE, layout=layout, policy=False)
+    assert sorted(f.message.split(":")[0] for f in strict.errors) == [
+        "bubbleapps.io is a public suffix",
+        "myshopify.com is a public suffix",
+        "public suffixes exist under salesforce.com",
+    ]
+    import dataclasses
+
+    reviewed = dataclasses.replace(layout, wildcard_exceptions_file=exceptions)
+    result = lint_paths(REFERENCE, layout=reviewed, policy=False)
+    assert result.errors == []
+    assert len(result.registry.manifests) == 221
+    assert len(result.registry.toolspecs) == 215
