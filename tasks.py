@@ -67,3 +67,45 @@ def bench(c: Context, reference: str = "", servers: int = 2000, site: bool = Tru
         include_site=site,
     )
 
+
+
+@task(help={"path": "manifests/<name> (latest version) or manifests/<name>/<version>.yaml"})
+def build_args(c: Context, path: str) -> None:
+    """Lint, then print a manifest's image build arguments as KEY=value lines."""
+    _registryctl("build-args", path)
+
+
+@task(
+    help={
+        "ref": "NAME@VERSION",
+        "digest": "sha256:<64 hex>",
+        "root": "registry tree (default .)",
+    }
+)
+def pin(c: Context, ref: str, digest: str, root: str = ".") -> None:
+    """Pin a built image's digest into its manifest; restored if lint then fails."""
+    _registryctl("pin", ref, digest, "--root", root)
+
+
+@task(
+    help={
+        "old": "NAME@OLD (with new)",
+        "new": "NAME@NEW (with old)",
+        "against": "git ref: diff every manifest changed since it",
+        "root": "registry tree (default .)",
+        "format": "text, json or markdown",
+    }
+)
+def diff(
+    c: Context,
+    old: str = "",
+    new: str = "",
+    against: str = "",
+    root: str = ".",
+    format: str = "text",
+) -> None:
+    """Entitlement diff of OLD and NEW, or --against a git ref; exit 3 on escalation."""
+    args = ["diff", "--root", root, "--format", format]
+    if against:
+        args += ["--against", against]
+    _registryctl(*args, *(ref for ref in (old, new) if ref))
