@@ -53,7 +53,7 @@ HAVE_FAST_PARSER = _CParser is not None
 
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 24
-MAX_EVENTS = 200_000
+MAX_EVENTS = 20_000
 
 Loc = tuple[str | int, ...]
 """A path into a document: mapping keys and sequence indexes."""

@@ -184,3 +184,14 @@ def test_fast_and_pure_parsers_agree(data: dict[str, object]) -> None:
     fast = yaml_loader._Builder(yaml_loader._events_c(text))
     assert pure.document() == fast.document()
     assert pure.value_marks == fast.value_marks
+
+
+def test_benchmark_hostile_corpus_is_refused_without_raising() -> None:
+    from benchmarks.bench import hostile_inputs
+
+    for label, raw in hostile_inputs().items():
+        doc, findings = parse_yaml(raw, "hostile.yaml")
+        if label == "long string":
+            assert doc is not None and findings == []
+        else:
+            assert doc is None and len(findings) == 1, label
