@@ -107,6 +107,208 @@ def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 # --- index & signing commands (registry.index, registry.signing, registry.client) ---
 
+SIGNING_KEY_ENV = ("GIG_INDEX_SIGNING_KEY", "GIG_SIGNING_KEY")
+PUBLIC_KEY_ENV = "GIG_REGISTRY_PUBKEY"
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    from registry.client import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        raise RegistryError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _public_keys(values: list[str] | None) -> list[str]:
+    """Trusted keys from ``--pub HEX|FILE`` options, else from $GIG_REGISTRY_PUBKEY."""
+    import re
+
+    from registry.errors import KeyFormatError
+    from registry.signing import parse_public_keys
+
+    if not values:
+        keys = parse_public_keys(os.environ.get(PUBLIC_KEY_ENV, ""))
+        if not keys:
+            raise KeyFormatError(
+                f"no trusted public key: pass --pub HEX|FILE or set {PUBLIC_KEY_ENV}"
+            )
+        return keys
+    keys = []
+    for number, value in enumerate(values, start=1):
+        if re.fullmatch(r"[0-9a-fA-F]{64}", value.strip()):
+            keys.append(value.strip())
+            continue
+        try:
+            keys.extend(parse_public_keys(Path(value).read_text(encoding="ascii")))
+        except (OSError, UnicodeDecodeError):
+            # A hex value may be a private key passed by mistake: never echo it.
+            shown = f"#{number}" if re.fullmatch(r"[0-9a-fA-F]+", value) else repr(value)
+            raise KeyFormatError(
+                f"--pub {shown} is neither a 64-hex-character public key nor a readable key file"
+            ) from None
+    return keys
+
+
+def _cmd_build_index(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from registry.index import build_index, format_generated, generated_time
+    from registry.lint import lint_paths
+    from registry.report import render_text
+
+    result = lint_paths(args.root)
+    if result.findings:
+        sys.stderr.write(render_text(result.findings, result.files, github=_in_github_actions()))
+    if result.failed:
+        return 1
+    generated = generated_time(os.environ.get("SOURCE_DATE_EPOCH"), datetime.now(UTC))
+    manifests = [entry.manifest for entry in result.registry.manifests]
+    _write_output(args.out, build_index(manifests, generated))
+    servers = len(result.registry.servers)
+    _out(
+        f"wrote {args.out}: {servers} server{'s' if servers != 1 else ''}, "
+        f"{len(manifests)} manifests, generated {format_generated(generated)}\n"
+    )
+    return 0
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from registry.signing import generate_keypair
+
+    public, private = generate_keypair()
+    _out(f"public: {public}\nprivate: {private}\n")
+    return 0
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from registry.client import DEFAULT_MAX_INDEX_BYTES, fetch
+    from registry.errors import KeyFormatError
+    from registry.signing import public_key_of, sign_index
+
+    key = next((os.environ[name] for name in SIGNING_KEY_ENV if os.environ.get(name)), None)
+    if key is None:
+        raise KeyFormatError(
+            f"no signing key: set {SIGNING_KEY_ENV[0]} to the private key (128 hex characters)"
+        )
+    raw = fetch(str(args.input), what="index", max_bytes=DEFAULT_MAX_INDEX_BYTES)
+    _write_output(args.out, sign_index(raw, key).encode("ascii"))
+    _out(f"signed {args.input} -> {args.out} with public key {public_key_of(key)}\n")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from registry.client import (
+        DEFAULT_MAX_INDEX_BYTES,
+        DEFAULT_MAX_SIG_BYTES,
+        decode_signature_file,
+        fetch,
+        signature_location,
+        verify_and_parse,
+    )
+    from registry.index import format_generated
+
+    keys = _public_keys(args.pub)
+    raw = fetch(args.input, what="index", max_bytes=DEFAULT_MAX_INDEX_BYTES)
+    sig_location = args.sig or signature_location(args.input)
+    sig = fetch(sig_location, what="signature", max_bytes=DEFAULT_MAX_SIG_BYTES)
+    index = verify_and_parse(raw, decode_signature_file(sig), keys)
+    _out(
+        f"ok: {args.input} is signed by a trusted key ({sig_location}); "
+        f"generated {format_generated(index.generated)}, {len(index.servers)} servers\n"
+    )
+    return 0
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from registry.client import load_trusted_index, resolve
+    from registry.index import manifest_json
+
+    max_age = timedelta(days=args.max_age_days) if args.max_age_days > 0 else None
+    index = load_trusted_index(
+        args.index,
+        sig_url=args.sig,
+        public_keys=_public_keys(args.pub),
+        state_path=args.state,
+        now=datetime.now(UTC),
+        max_age=max_age,
+    )
+    manifest = resolve(index, args.ref)
+    _out(json.dumps(json.loads(manifest_json(manifest)), indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _add_index(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    build = sub.add_parser(
+        "build-index",
+        help="lint the tree, then write index.json (byte-compatible with the Go reference)",
+        description="Lint first (nothing is written on errors), then write the index "
+        "atomically. generated is SOURCE_DATE_EPOCH when set, else now.",
+    )
+    build.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
+    build.add_argument("--out", type=Path, required=True, help="where to write index.json")
+    build.set_defaults(func=_cmd_build_index)
+
+    keygen = sub.add_parser(
+        "keygen",
+        help="print a new ed25519 key pair (public: 64 hex, private: 128 hex)",
+        description="Print a fresh key pair to stdout. Store the private key as the "
+        f"{SIGNING_KEY_ENV[0]} secret; never commit it or write it to dist/.",
+    )
+    keygen.set_defaults(func=_cmd_keygen)
+
+    sign = sub.add_parser(
+        "sign",
+        help="sign index.json with the key in $GIG_INDEX_SIGNING_KEY",
+        description=f"Write the detached signature (hex + newline). The private key is read "
+        f"from {SIGNING_KEY_ENV[0]} (or {SIGNING_KEY_ENV[1]}), never from a file or argument.",
+    )
+    sign.add_argument("--in", dest="input", type=Path, required=True, help="index.json")
+    sign.add_argument("--out", type=Path, required=True, help="where to write index.json.sig")
+    sign.set_defaults(func=_cmd_sign)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check index.json against its signature with the trusted public keys",
+        description=f"Exit 1 unless one trusted key verifies the signature over the exact "
+        f"bytes and the index then parses. Keys: --pub, else ${PUBLIC_KEY_ENV} "
+        "(comma-separated).",
+    )
+    verify.add_argument("--in", dest="input", required=True, help="index.json (path or URL)")
+    verify.add_argument("--sig", default=None, help="signature (default <in>.sig)")
+    verify.add_argument(
+        "--pub", action="append", metavar="HEX|FILE",
+        help="trusted public key or key file; repeat for key rotation",
+    )
+    verify.set_defaults(func=_cmd_verify)
+
+    resolve = sub.add_parser(
+        "resolve",
+        help="fetch and verify an index, then print the manifest a ref resolves to",
+        description="REF is name (latest), name@version or sha256:<digest>. The index is "
+        "verified before parsing, refused when stale, and, with --state, when older than "
+        "the last one accepted (rollback).",
+    )
+    resolve.add_argument("ref", metavar="REF")
+    resolve.add_argument("--index", required=True, help="index.json URL (https) or path")
+    resolve.add_argument("--sig", default=None, help="signature URL or path (default <index>.sig)")
+    resolve.add_argument(
+        "--pub", action="append", metavar="HEX|FILE",
+        help=f"trusted public key or key file (default ${PUBLIC_KEY_ENV})",
+    )
+    resolve.add_argument(
+        "--state", type=Path, default=None,
+        help="rollback state file remembering the last accepted index (default: none)",
+    )
+    resolve.add_argument(
+        "--max-age-days", type=float, default=14.0,
+        help="refuse an index older than this many days (default 14; 0 disables)",
+    )
+    resolve.set_defaults(func=_cmd_resolve)
+
 # --- maintainer commands (registry.buildargs, registry.pin, registry.diff) ---
 
 EXIT_ESCALATES = 3
@@ -217,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_lint(sub)
+    _add_index(sub)
     _add_maintainer(sub)
     return parser
 

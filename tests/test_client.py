@@ -497,3 +497,76 @@ def test_end_to_end_over_loopback_http(tmp_path: Path, served: tuple[str, Path])
     assert json.loads(state.read_text())["indexes"][f"{base}/index.json"]["generated"] == (
         "2026-01-01T00:00:00Z"
     )
+
+
+# --- registryctl build-index -> sign -> verify -> resolve ---------------------
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from registry.cli import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_pipeline_end_to_end(
+    tmp_path: Path,
+    served: tuple[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, folder = served
+    write_tree(tmp_path / "tree")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    monkeypatch.setenv("GIG_INDEX_SIGNING_KEY", PRIVATE)
+    monkeypatch.delenv("GIG_REGISTRY_PUBKEY", raising=False)
+    index, sig = folder / "index.json", folder / "index.json.sig"
+
+    code, out, err = _run(["build-index", "--root", str(tmp_path / "tree"), "--out", str(index)],
+                          capsys)
+    assert code == 0, err
+    assert "2 servers, 3 manifests, generated 2026-01-01T00:00:00Z" in out
+    assert json.loads(index.read_bytes())["servers"]["echo"]["latest"] == "0.10.0"
+    assert _run(["sign", "--in", str(index), "--out", str(sig)], capsys)[0] == 0
+    assert _run(["verify", "--in", f"{base}/index.json", "--pub", PUBLIC], capsys)[0] == 0
+
+    # The index is dated 2026-01-01; the real clock decides staleness, so allow any age.
+    state = tmp_path / "trust.json"
+    argv = ["resolve", "echo@0.9.0", "--index", f"{base}/index.json", "--pub", PUBLIC,
+            "--state", str(state), "--max-age-days", "0"]
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    printed = json.loads(out)
+    assert list(printed)[:4] == ["schemaVersion", "name", "version", "source"]
+    assert printed["image"]["digest"] == digest(11)
+    assert state.is_file()
+
+    code, _, err = _run([*argv[:1], "nope", *argv[2:]], capsys)
+    assert code == 1 and "unknown server 'nope'" in err
+    code, _, err = _run([*argv[:-2]], capsys)  # default maximum age of 14 days
+    assert (code == 0) == (datetime.now(UTC) - T0 <= DEFAULT_MAX_AGE)
+
+
+def test_cli_build_index_writes_nothing_when_lint_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_tree(tmp_path)
+    broken = tmp_path / "manifests" / "echo" / "0.9.0.yaml"
+    broken.write_text(broken.read_text().replace("tier: sealed", "tier: open"))
+    out_file = tmp_path / "dist" / "index.json"
+    code, _, err = _run(["build-index", "--root", str(tmp_path), "--out", str(out_file)], capsys)
+    assert code == 1
+    assert "0.9.0.yaml" in err and "tier" in err
+    assert not out_file.exists()
+
+
+def test_cli_build_index_refuses_a_malformed_source_date_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    out_file = tmp_path / "index.json"
+    code, _, err = _run(["build-index", "--root", str(tmp_path), "--out", str(out_file)], capsys)
+    assert code == 1 and "SOURCE_DATE_EPOCH must be a non-negative integer" in err
+    assert not out_file.exists()

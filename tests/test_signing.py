@@ -296,3 +296,88 @@ def test_we_verify_an_openssl_signature(tmp_path: Path) -> None:
     assert openssl_sig == sign_index(MESSAGE, PRIVATE)
     public = _openssl("pkey", "-in", str(tmp_path / "key.pem"), "-pubout", "-outform", "DER")
     assert public.stdout == SPKI_PREFIX + bytes.fromhex(PUBLIC)
+
+
+# --- registryctl keygen / sign / verify ---------------------------------------
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from registry.cli import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def no_key_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("GIG_INDEX_SIGNING_KEY", "GIG_SIGNING_KEY", "GIG_REGISTRY_PUBKEY"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_cli_keygen(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["keygen"], capsys)
+    assert code == 0
+    public_line, private_line = out.splitlines()
+    public = public_line.removeprefix("public: ")
+    private = private_line.removeprefix("private: ")
+    assert len(public) == 64 and len(private) == 128
+    assert public_key_of(private) == public
+
+
+@pytest.mark.parametrize("env_name", ["GIG_INDEX_SIGNING_KEY", "GIG_SIGNING_KEY"])
+def test_cli_sign_then_verify(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_key_env: pytest.MonkeyPatch,
+    env_name: str,
+) -> None:
+    index, sig = tmp_path / "index.json", tmp_path / "index.json.sig"
+    index.write_bytes(MESSAGE)
+    no_key_env.setenv(env_name, PRIVATE)
+    code, out, err = _run(["sign", "--in", str(index), "--out", str(sig)], capsys)
+    assert code == 0, err
+    assert sig.read_text() == sign_index(MESSAGE, PRIVATE)
+    assert PRIVATE not in out + err and PRIVATE[:64] not in out + err
+    assert PUBLIC in out
+
+    code, out, _ = _run(["verify", "--in", str(index), "--sig", str(sig), "--pub", PUBLIC], capsys)
+    assert code == 0 and out.startswith("ok: ")
+    # Default signature location, keys from a file and from the environment.
+    (tmp_path / "keys.txt").write_text(f"{OTHER_PUBLIC}\n{PUBLIC}\n")
+    assert _run(["verify", "--in", str(index), "--pub", str(tmp_path / "keys.txt")], capsys)[0] == 0
+    no_key_env.setenv("GIG_REGISTRY_PUBKEY", f"{OTHER_PUBLIC},{PUBLIC}")
+    assert _run(["verify", "--in", str(index)], capsys)[0] == 0
+
+
+def test_cli_verify_fails_on_mismatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_key_env: pytest.MonkeyPatch
+) -> None:
+    index, sig = tmp_path / "index.json", tmp_path / "index.json.sig"
+    index.write_bytes(MESSAGE)
+    sig.write_text(sign_index(MESSAGE, PRIVATE))
+    code, _, err = _run(["verify", "--in", str(index), "--pub", OTHER_PUBLIC], capsys)
+    assert code == 1 and "does not verify" in err
+    index.write_bytes(MESSAGE.replace(b"2026", b"2027"))
+    code, _, err = _run(["verify", "--in", str(index), "--pub", PUBLIC], capsys)
+    assert code == 1 and "does not verify" in err
+    code, _, err = _run(["verify", "--in", str(index)], capsys)
+    assert code == 1 and "no trusted public key" in err
+    code, _, err = _run(["verify", "--in", str(index), "--pub", PRIVATE], capsys)
+    assert code == 1 and "--pub #1 is neither" in err and PRIVATE not in err
+    code, _, err = _run(["verify", "--in", str(index), "--pub", "missing.pub"], capsys)
+    assert code == 1 and "'missing.pub'" in err
+
+
+def test_cli_sign_refuses_without_or_with_a_bad_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_key_env: pytest.MonkeyPatch
+) -> None:
+    index, sig = tmp_path / "index.json", tmp_path / "index.json.sig"
+    index.write_bytes(MESSAGE)
+    code, _, err = _run(["sign", "--in", str(index), "--out", str(sig)], capsys)
+    assert code == 1 and "set GIG_INDEX_SIGNING_KEY" in err
+    bad = PRIVATE[:64] + OTHER_PUBLIC
+    no_key_env.setenv("GIG_INDEX_SIGNING_KEY", bad)
+    code, out, err = _run(["sign", "--in", str(index), "--out", str(sig)], capsys)
+    assert code == 1 and "does not match its seed" in err
+    assert bad[:64] not in out + err and OTHER_PUBLIC not in out + err
+    assert not sig.exists()
