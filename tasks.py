@@ -109,3 +109,64 @@ def diff(
     if against:
         args += ["--against", against]
     _registryctl(*args, *(ref for ref in (old, new) if ref))
+
+
+@task(help={"root": "registry tree (default .)", "out": "output file (default dist/index.json)"})
+def index(c: Context, root: str = ".", out: str = "dist/index.json") -> None:
+    """Lint, then build index.json (generated from SOURCE_DATE_EPOCH when set)."""
+    _registryctl("build-index", "--root", root, "--out", out)
+
+
+@task(help={"path": "index to sign (default dist/index.json)", "out": "default <path>.sig"})
+def sign(c: Context, path: str = "dist/index.json", out: str = "") -> None:
+    """Sign the index with the private key in $GIG_INDEX_SIGNING_KEY."""
+    _registryctl("sign", "--in", path, "--out", out or f"{path}.sig")
+
+
+@task(
+    help={
+        "path": "index path or URL (default dist/index.json)",
+        "sig": "signature (default <path>.sig)",
+        "pub": "trusted public key hex or key file (default $GIG_REGISTRY_PUBKEY)",
+    }
+)
+def verify(c: Context, path: str = "dist/index.json", sig: str = "", pub: str = "") -> None:
+    """Verify the index signature with the trusted public key(s)."""
+    args = ["verify", "--in", path]
+    if sig:
+        args += ["--sig", sig]
+    if pub:
+        args += ["--pub", pub]
+    _registryctl(*args)
+
+
+@task
+def keygen(c: Context) -> None:
+    """Print a new ed25519 key pair (the private half goes into the repo secret only)."""
+    _registryctl("keygen")
+
+
+@task(
+    help={
+        "ref": "name, name@version or sha256:<digest>",
+        "index": "index URL or path (default dist/index.json)",
+        "pub": "trusted public key hex or key file (default $GIG_REGISTRY_PUBKEY)",
+        "state": "rollback state file (default: none)",
+        "max_age_days": "refuse an older index (default 14; 0 disables)",
+    }
+)
+def resolve(
+    c: Context,
+    ref: str,
+    index: str = "dist/index.json",
+    pub: str = "",
+    state: str = "",
+    max_age_days: float = 14.0,
+) -> None:
+    """Fetch and verify an index, then print the manifest REF resolves to."""
+    args = ["resolve", ref, "--index", index, "--max-age-days", str(max_age_days)]
+    if pub:
+        args += ["--pub", pub]
+    if state:
+        args += ["--state", state]
+    _registryctl(*args)
