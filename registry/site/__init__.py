@@ -1,0 +1,8 @@
+"""The catalog website: generated pages injected into mkdocs at build time.
+
+- :mod:`registry.site.views`: the facts a page shows, derived from the models;
+- :mod:`registry.site.pages`: which pages exist and their HTML (pure);
+- :mod:`registry.site.feed`, :mod:`registry.site.reference`: the Atom feed,
+  JSON Schemas and the generated manifest/toolspec reference pages;
+- :mod:`registry.site.plugin`: the mkdocs plugin that puts them into a build.
+"""
