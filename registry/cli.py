@@ -177,6 +177,13 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     from registry.signing import generate_keypair
 
     public, private = generate_keypair()
+    if args.write_public is not None:
+        # Only the public half is ever written; the private half is shown once, below.
+        _write_output(args.write_public, f"{public}\n".encode("ascii"))
+        sys.stderr.write(
+            f"registryctl: wrote the public key to {args.write_public}; store the private "
+            f"key now as the {SIGNING_KEY_ENV[0]} secret: it is not saved anywhere\n"
+        )
     _out(f"public: {public}\nprivate: {private}\n")
     return 0
 
@@ -257,6 +264,10 @@ def _add_index(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="print a new ed25519 key pair (public: 64 hex, private: 128 hex)",
         description="Print a fresh key pair to stdout. Store the private key as the "
         f"{SIGNING_KEY_ENV[0]} secret; never commit it or write it to dist/.",
+    )
+    keygen.add_argument(
+        "--write-public", type=Path, default=None, metavar="FILE",
+        help="also write the public key to FILE (keys/registry.pub); never the private key",
     )
     keygen.set_defaults(func=_cmd_keygen)
 
@@ -412,6 +423,12 @@ def _add_maintainer(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # --- catalog, site and publishing commands ---
 
 
+def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from registry.publish.command import add_parser
+
+    add_parser(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registryctl",
@@ -421,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(sub)
     _add_index(sub)
     _add_maintainer(sub)
+    _add_publish(sub)
     return parser
 
 
