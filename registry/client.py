@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from registry.errors import IndexRejected, ResolveError
 from registry.index import Index, format_generated, parse_index
-from registry.schema import PLACEHOLDER_DIGEST, Manifest
+from registry.schema import INSTALLABLE_BUILDERS, PLACEHOLDER_DIGEST, Manifest
 from registry.semver import is_version
 from registry.signing import verify_index
 
@@ -341,6 +341,12 @@ def _installable(manifest: Manifest) -> Manifest:
     if manifest.image.digest == PLACEHOLDER_DIGEST:
         raise ResolveError(
             f"{manifest.ref} is planned, not installable: its image digest is a placeholder"
+        )
+    builder = manifest.image.effective_builder
+    if builder not in INSTALLABLE_BUILDERS:
+        raise ResolveError(
+            f"{manifest.ref} is not installable: the {builder} builder needs the gateway's "
+            "rootfs sandbox extension, which is not shipped yet"
         )
     return manifest
 

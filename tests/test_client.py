@@ -570,3 +570,14 @@ def test_cli_build_index_refuses_a_malformed_source_date_epoch(
     code, _, err = _run(["build-index", "--root", str(tmp_path), "--out", str(out_file)], capsys)
     assert code == 1 and "SOURCE_DATE_EPOCH must be a non-negative integer" in err
     assert not out_file.exists()
+
+
+@pytest.mark.parametrize("builder", ["node", "python"])
+def test_prepared_builders_are_not_installable(builder: str) -> None:
+    manifest = make_manifest("later", "1.0.0", digest(9))
+    manifest = manifest.model_copy(
+        update={"image": manifest.image.model_copy(update={"builder": builder})}
+    )
+    index = parse_index(index_bytes(manifests=[manifest]))
+    with pytest.raises(ResolveError, match=f"the {builder} builder needs the gateway's rootfs"):
+        resolve(index, "later")
