@@ -140,10 +140,10 @@ def verify(c: Context, path: str = "dist/index.json", sig: str = "", pub: str = 
     _registryctl(*args)
 
 
-@task
-def keygen(c: Context) -> None:
+@task(help={"write_public": "also write the public key to this file (keys/registry.pub)"})
+def keygen(c: Context, write_public: str = "") -> None:
     """Print a new ed25519 key pair (the private half goes into the repo secret only)."""
-    _registryctl("keygen")
+    _registryctl("keygen", *(["--write-public", write_public] if write_public else []))
 
 
 @task(
@@ -169,4 +169,35 @@ def resolve(
         args += ["--pub", pub]
     if state:
         args += ["--state", state]
+    _registryctl(*args)
+
+
+@task(
+    help={
+        "repo": "OWNER/NAME for the release (default $GITHUB_REPOSITORY)",
+        "pages_remote": "git remote URL for gh-pages (default $GIG_PAGES_REMOTE)",
+        "skip_release": "do not touch GitHub Releases",
+        "skip_pages": "do not push gh-pages",
+        "no_build": "publish dist/ as already built (still linted and verified)",
+        "dry_run": "run every check, build aside, print the plan, change nothing",
+        "root": "registry tree (default .)",
+    }
+)
+def publish(
+    c: Context,
+    repo: str = "",
+    pages_remote: str = "",
+    skip_release: bool = False,
+    skip_pages: bool = False,
+    no_build: bool = False,
+    dry_run: bool = False,
+    root: str = ".",
+) -> None:
+    """Lint, build, sign, verify, release index.json + .sig atomically, push the site."""
+    args = ["publish", "--root", root]
+    args += ["--repo", repo] if repo else []
+    args += ["--pages-remote", pages_remote] if pages_remote else []
+    flags = {"--skip-release": skip_release, "--skip-pages": skip_pages,
+             "--no-build": no_build, "--dry-run": dry_run}
+    args += [flag for flag, on in flags.items() if on]
     _registryctl(*args)
