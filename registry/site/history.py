@@ -1,0 +1,55 @@
+"""When each manifest version was added, from the repository's git history.
+
+Used for the Atom feed's dates. One ``git log`` over ``manifests/`` gives the
+commit time of the commit that added each ``<name>/<version>.yaml``; the same
+commit always gives the same answer, so builds stay reproducible. Without git
+(a tarball, a test's temporary tree) the answer is empty and callers fall back
+to the build's ``generated`` time. A shallow clone sees every file as added by
+its one commit: publish from a full clone (``fetch-depth: 0``) for real dates.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from registry.tree import MANIFESTS
+
+_GIT_TIMEOUT_SECONDS = 30
+
+
+def parse_added_log(text: str) -> dict[tuple[str, str], datetime]:
+    """Parse ``git log --format=%x00%ct --name-only`` output (newest commit first).
+
+    A file added more than once (deleted, then re-added) keeps its newest addition.
+    """
+    dates: dict[tuple[str, str], datetime] = {}
+    for block in text.split("\0"):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines or not lines[0].isdigit():
+            continue
+        moment = datetime.fromtimestamp(int(lines[0]), UTC)
+        for path in lines[1:]:
+            parts = PurePosixPath(path).parts
+            if len(parts) == 3 and parts[0] == MANIFESTS and parts[2].endswith(".yaml"):
+                dates.setdefault((parts[1], parts[2].removesuffix(".yaml")), moment)
+    return dates
+
+
+def manifest_dates(root: Path) -> dict[tuple[str, str], datetime]:
+    """(name, version) -> commit time of the commit that added its manifest; {} without git."""
+    try:
+        completed = subprocess.run(
+            ["git", "log", "--relative", "--diff-filter=A", "--no-renames",
+             "--format=%x00%ct", "--name-only", "--", MANIFESTS],
+            cwd=root,
+            capture_output=True,
+            timeout=_GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if completed.returncode != 0:
+        return {}
+    return parse_added_log(completed.stdout.decode("utf-8", errors="replace"))

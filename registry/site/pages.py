@@ -1,0 +1,225 @@
+"""The generated pages of the site: which exist, and their HTML.
+
+Pure: a :class:`SitePages` is made from a loaded :class:`Registry` and a
+:class:`BuildInfo` and renders each page to an HTML string from the Jinja2
+templates (autoescaped). The mkdocs plugin only places the results.
+
+Pages (all with directory URLs):
+
+- ``index.md``: the whole catalog as a filterable table (in the nav);
+- ``categories/index.md`` (in the nav) and ``categories/<slug>/index.md``;
+- ``servers/<name>/index.md``: the latest version (searchable);
+- ``servers/<name>/<version>/index.md``: one version and its entitlement diff
+  (left out of search: the latest page already indexes the same text).
+
+Server, version and category pages stay out of the navigation, so a page's
+size does not grow with the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import unescape
+from typing import Literal, TypedDict
+
+from registry.catalog import ServerSummary, catalog_rows
+from registry.schema import BUILDERS, CATEGORIES
+from registry.site.templates import template_environment
+from registry.site.views import server_view
+from registry.tree import Registry
+
+PageKind = Literal["home", "server", "version", "categories", "category"]
+
+UNCATEGORIZED = "uncategorized"
+
+
+class TocToken(TypedDict):
+    """The shape mkdocs' ``get_toc`` takes (``name`` is HTML)."""
+
+    level: int
+    id: str
+    name: str
+    children: list[TocToken]
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """Facts about this build that pages show: when, signed or not, where the index is."""
+
+    generated: datetime
+    signed: bool
+    index_url: str
+    """What a gateway sets GIG_REGISTRY_INDEX_URL to."""
+    public_key: str
+    """What a gateway sets GIG_REGISTRY_PUBKEY to; empty when unknown."""
+    site_url: str = ""
+    dates: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
+    """When each (name, version) was added; missing ones fall back to ``generated``."""
+
+    def date_of(self, name: str, version: str) -> datetime:
+        return min(self.dates.get((name, version), self.generated), self.generated)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One generated page: where it goes and what it shows."""
+
+    src_uri: str
+    kind: PageKind
+    name: str = ""
+    version: str = ""
+    category: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.src_uri.removesuffix("index.md")
+
+    @property
+    def in_nav(self) -> bool:
+        return self.kind in ("home", "categories")
+
+    @property
+    def searchable(self) -> bool:
+        return self.kind != "version"
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    title: str
+    """Plain text; whoever puts it into HTML escapes it."""
+    html: str
+    toc: list[TocToken]
+
+
+def category_slug(category: str) -> str:
+    """URL segment of a category: ``HR/ATS`` -> ``hr-ats``; none -> ``uncategorized``."""
+    if not category:
+        return UNCATEGORIZED
+    return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
+
+
+def server_url(name: str) -> str:
+    return f"servers/{name}/"
+
+
+def version_url(name: str, version: str) -> str:
+    return f"servers/{name}/{version}/"
+
+
+def category_url(category: str) -> str:
+    return f"categories/{category_slug(category)}/"
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+
+
+def toc_from_html(html: str) -> list[TocToken]:
+    """The h2/h3 headings (with ids) of our own rendered HTML, nested like mkdocs' TOC."""
+    tokens: list[TocToken] = []
+    for level_text, anchor, inner in _HEADING.findall(html):
+        text = _TAG.sub("", _HEADERLINK.sub("", inner)).strip()
+        # The inner text is already escaped HTML: keep it escaped (unescape, then re-escape).
+        name = _escape_text(unescape(text))
+        token: TocToken = {"level": int(level_text), "id": unescape(anchor), "name": name,
+                           "children": []}
+        if token["level"] == 3 and tokens:
+            tokens[-1]["children"].append(token)
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    categories: tuple[str, ...]
+    tiers: tuple[str, ...]
+    auth: tuple[str, ...]
+    builders: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+
+def filter_options(rows: list[ServerSummary]) -> FilterOptions:
+    """The values each home-page filter offers: only those some server has."""
+    categories = {row.category or UNCATEGORIZED for row in rows}
+    auth = {part for row in rows for part in row.auth.split(", ")}
+    builders = {row.builder for row in rows}
+    order = [*CATEGORIES, UNCATEGORIZED]
+    return FilterOptions(
+        categories=tuple(c for c in order if c in categories),
+        tiers=tuple(t for t in ("sealed", "entrusted") if any(r.tier == t for r in rows)),
+        auth=tuple(sorted(auth)),
+        builders=tuple(b for b in BUILDERS if b in builders),
+        statuses=tuple(s for s in ("installable", "planned") if any(r.status == s for r in rows)),
+    )
+
+
+class SitePages:
+    """Every generated page of one registry, rendered on demand."""
+
+    def __init__(self, registry: Registry, info: BuildInfo) -> None:
+        self.registry = registry
+        self.info = info
+        self._rows = catalog_rows(registry)
+        self._env = template_environment()
+
+    def specs(self) -> list[PageSpec]:
+        """All generated pages, in a fixed order."""
+        specs = [PageSpec("index.md", "home"), PageSpec("categories/index.md", "categories")]
+        for category in self._categories():
+            specs.append(PageSpec(category_url(category) + "index.md", "category",
+                                  category=category))
+        for name, versions in self.registry.servers.items():
+            specs.append(PageSpec(server_url(name) + "index.md", "server", name=name))
+            for entry in versions:
+                version = entry.manifest.version
+                specs.append(PageSpec(version_url(name, version) + "index.md", "version",
+                                      name=name, version=version))
+        return specs
+
+    def _categories(self) -> list[str]:
+        present = {row.category for row in self._rows}
+        return [c for c in (*CATEGORIES, "") if c in present]
+
+    def render(self, spec: PageSpec) -> RenderedPage:
+        """The title, HTML body and table of contents of one page."""
+        base = "../" * spec.url.count("/")
+        common = {"base": base, "info": self.info, "category_url": category_url,
+                  "server_url": server_url, "version_url": version_url,
+                  "category_slug": category_slug}
+        if spec.kind == "home":
+            title = "Catalog"
+            html = self._env.get_template("home.html").render(
+                rows=self._rows, options=filter_options(self._rows), **common)
+        elif spec.kind == "categories":
+            title = "Categories"
+            counts = [(c, sum(1 for r in self._rows if r.category == c))
+                      for c in self._categories()]
+            html = self._env.get_template("categories.html").render(counts=counts, **common)
+        elif spec.kind == "category":
+            title = spec.category or "Uncategorized"
+            rows = [r for r in self._rows if r.category == spec.category]
+            html = self._env.get_template("category.html").render(
+                category=title, rows=rows, **common)
+        else:
+            entry = (
+                self.registry.latest(spec.name)
+                if spec.kind == "server"
+                else self.registry.manifest(spec.name, spec.version)
+            )
+            assert entry is not None
+            view = server_view(self.registry, entry)
+            title = entry.manifest.title
+            if spec.kind == "version":
+                title = f"{title} {entry.manifest.version}"
+            html = self._env.get_template("server.html").render(
+                view=view, latest=spec.kind == "server", **common)
+        return RenderedPage(title=title, html=html, toc=toc_from_html(html))

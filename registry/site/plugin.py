@@ -1,0 +1,235 @@
+"""The mkdocs plugin that injects the generated catalog pages into a build.
+
+Two ways in:
+
+- through :func:`registry.build.build_site`, which hands the plugin the
+  :class:`~registry.build.Prepared` build (the same in-memory registry that
+  made the index, and its signature) before mkdocs runs;
+- through plain ``mkdocs build`` / ``mkdocs serve``, where the plugin lints
+  and loads the registry tree itself (unsigned; SOURCE_DATE_EPOCH honoured)
+  and ``serve`` also reloads when a manifest or toolspec changes.
+
+Generated HTML pages never pass through Markdown: their content is rendered
+by Jinja2 with autoescaping and replaces the (empty) page body in
+``on_page_content``, so nothing a contributor writes is read as Markdown,
+HTML or a template. Their titles are escaped before material prints them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import escape
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
+
+from registry.errors import KeyFormatError, LintFailed, RegistryError, errors_only
+from registry.site.feed import FEED_FILE, render_feed
+from registry.site.pages import BuildInfo, PageSpec, RenderedPage, SitePages
+from registry.site.reference import SCHEMA_FILES, json_schema, reference_markdown
+from registry.site.templates import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.pages import Page
+
+    from registry.build import Prepared
+
+log = logging.getLogger("mkdocs.plugins.gigmcp")
+
+REFERENCE_PAGES = {"reference/manifest.md": "manifest", "reference/toolspec.md": "toolspec"}
+WATCHED = ("manifests", "toolspecs", "denylist", "policy", "keys")
+_SHOWN_FINDINGS = 50
+
+
+class CatalogConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs leaves it untyped
+    root = c.Type(str, default="")
+    """Registry tree, relative to mkdocs.yml; empty: mkdocs.yml's own directory."""
+    index_url = c.Type(str, default="")
+    """What gateways set GIG_REGISTRY_INDEX_URL to; default: index.json on this site."""
+    public_key_file = c.Type(str, default="keys/registry.pub")
+    """Public key(s) shown in install instructions when the build is not signed here."""
+
+
+def read_public_keys(path: Path) -> str:
+    """The valid public keys of ``path`` joined by commas; empty when missing or invalid."""
+    from registry.signing import load_public_key, parse_public_keys
+
+    try:
+        keys = parse_public_keys(path.read_text(encoding="utf-8"))
+        for key in keys:
+            load_public_key(key)
+    except (OSError, UnicodeDecodeError, KeyFormatError, ValueError):
+        return ""
+    return ",".join(keys)
+
+
+class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
+    """Adds the catalog, server, version and category pages, feed, schemas and index."""
+
+    def __init__(self) -> None:
+        self._prepared: Prepared | None = None
+        self._site: SitePages | None = None
+        self._specs: dict[str, PageSpec] = {}
+        self._rendered: dict[str, RenderedPage] = {}
+        self.generated_pages = 0
+
+    def use(self, prepared: Prepared) -> None:
+        """Build from an already linted, indexed and (maybe) signed registry."""
+        self._prepared = prepared
+
+    # --- configuration ----------------------------------------------------
+
+    def _root(self, config: MkDocsConfig) -> Path:
+        base = Path(config.config_file_path or ".").parent
+        root = (base / self.config.root) if self.config.root else base
+        # Findings read better relative to where mkdocs was started.
+        relative = os.path.relpath(root)
+        return root if relative.startswith("..") else Path(relative)
+
+    def _load(self, root: Path) -> Prepared:
+        from registry.build import prepare
+
+        try:
+            return prepare(
+                root,
+                signing_key=None,
+                source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+                now=datetime.now(UTC),
+            )
+        except LintFailed as failed:
+            errors = errors_only(failed.findings)
+            shown = "".join(f"\n  {f.format()}" for f in errors[:_SHOWN_FINDINGS])
+            more = len(errors) - _SHOWN_FINDINGS
+            tail = f"\n  … and {more} more" if more > 0 else ""
+            raise PluginError(f"the registry does not lint: {failed}{shown}{tail}") from None
+        except RegistryError as error:
+            raise PluginError(str(error)) from None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not config.use_directory_urls:
+            raise PluginError("gigmcp-catalog needs use_directory_urls: true")
+        root = self._root(config)
+        prepared = self._prepared or self._load(root)
+        site_url = config.site_url or ""
+        index_url = self.config.index_url or (
+            site_url.rstrip("/") + "/index.json" if site_url else "<URL of index.json>"
+        )
+        public_key = prepared.public_key or read_public_keys(root / self.config.public_key_file)
+        info = BuildInfo(
+            generated=prepared.generated,
+            signed=prepared.signature is not None,
+            index_url=index_url,
+            public_key=public_key,
+            site_url=site_url,
+            dates=prepared.dates,
+        )
+        self._prepared = prepared
+        self._site = SitePages(prepared.registry, info)
+        return config
+
+    # --- files and nav ------------------------------------------------------
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        assert self._site is not None and self._prepared is not None
+        site, prepared = self._site, self._prepared
+        generated: dict[str, str | bytes] = {}
+        self._specs = {}
+        for spec in site.specs():
+            self._specs[spec.src_uri] = spec
+            generated[spec.src_uri] = ""
+        for uri, kind in REFERENCE_PAGES.items():
+            generated[uri] = reference_markdown(kind, site.info.site_url)  # type: ignore[arg-type]
+        for kind, uri in SCHEMA_FILES.items():
+            generated[uri] = json_schema(kind, site.info.site_url)  # type: ignore[arg-type]
+        generated[FEED_FILE] = render_feed(prepared.registry, site.info, config.site_name)
+        generated["index.json"] = prepared.index
+        if prepared.signature is not None:
+            generated["index.json.sig"] = prepared.signature.encode("ascii")
+        for uri, content in generated.items():
+            if files.get_file_from_path(uri) is not None:
+                raise PluginError(
+                    f"docs/{uri} collides with a page the catalog generates; rename or remove it"
+                )
+            page_spec = self._specs.get(uri)
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV
+                if page_spec is not None and not page_spec.in_nav
+                else InclusionLevel.UNDEFINED
+            )
+            files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+        self.generated_pages = len(self._specs) + len(REFERENCE_PAGES)
+        config.nav = _prune_nav(config.nav, files)
+        return files
+
+    # --- pages ----------------------------------------------------------------
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        spec = self._specs.get(page.file.src_uri)
+        if spec is None or self._site is None:
+            return markdown
+        rendered = self._site.render(spec)
+        self._rendered[spec.src_uri] = rendered
+        # material prints meta titles unescaped: escape contributor text here.
+        page.meta["title"] = str(escape(rendered.title))
+        if not spec.searchable:
+            page.meta["search"] = {"exclude": True}
+        if spec.kind in ("home", "category", "categories"):
+            page.meta["hide"] = ["toc"]  # the tables need the width
+        return ""
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        rendered = self._rendered.pop(page.file.src_uri, None)
+        if rendered is None:
+            return html
+        page.toc = get_toc(rendered.toc)
+        return rendered.html
+
+    # --- serve ------------------------------------------------------------------
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer | None:
+        root = self._root(config)
+        for name in WATCHED:
+            if (root / name).is_dir():
+                server.watch(str(root / name))
+        server.watch(str(TEMPLATES_DIR))
+        return server
+
+
+def _prune_nav(nav: Any, files: Files) -> Any:
+    """Drop nav entries whose page does not exist (hand-written docs still being written)."""
+    if nav is None:
+        return None
+    if isinstance(nav, str):
+        return nav if _exists(nav, files) else None
+    if isinstance(nav, list):
+        return [item for item in (_prune_nav(i, files) for i in nav) if item not in (None, [])]
+    if isinstance(nav, dict):
+        pruned = {key: _prune_nav(value, files) for key, value in nav.items()}
+        pruned = {key: value for key, value in pruned.items() if value not in (None, [])}
+        return pruned or None
+    return nav
+
+
+def _exists(target: str, files: Files) -> bool:
+    if "://" in target:
+        return True
+    if files.get_file_from_path(target) is None:
+        log.info("nav: %s does not exist yet; left out of the navigation", target)
+        return False
+    return True

@@ -1,0 +1,457 @@
+"""The catalog website, built for real through ``registry.build.build`` and mkdocs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from registry.build import BuildResult, SiteBuildError, build
+from registry.errors import LintFailed
+from registry.schema import Manifest, Toolspec
+from registry.signing import generate_keypair, verify_index
+from tests import factory
+from tests.test_site_catalog import (
+    HOSTILE_DESCRIPTION,
+    HOSTILE_DISPLAY,
+    synthetic_catalog,
+    write_site_catalog,
+)
+
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+NOW = datetime(2030, 6, 1, tzinfo=UTC)  # never used while EPOCH is given
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@dataclass(frozen=True)
+class Built:
+    root: Path
+    dist: Path
+    result: BuildResult
+    public_key: str
+    private_key: str
+
+    @property
+    def site(self) -> Path:
+        return self.dist / "site"
+
+    def page(self, url: str) -> str:
+        return (self.site / url / "index.html").read_text(encoding="utf-8")
+
+
+def _build(root: Path, dist: Path, key: str | None = None) -> BuildResult:
+    return build(root, dist, signing_key=key, source_date_epoch=EPOCH, now=NOW, site_url=None)
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("signed")
+    root = write_site_catalog(base / "registry")
+    public, private = generate_keypair()
+    result = _build(root, base / "dist", private)
+    return Built(root, base / "dist", result, public, private)
+
+
+@pytest.fixture(scope="module")
+def unsigned(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("unsigned")
+    root = write_site_catalog(base / "registry")
+    return Built(root, base / "dist", _build(root, base / "dist"), "", "")
+
+
+def _files(top: Path) -> Iterator[Path]:
+    return (path for path in sorted(top.rglob("*")) if path.is_file())
+
+
+# --- dist/ ---------------------------------------------------------------------
+
+
+def test_dist_holds_the_signed_index_and_the_site_serves_the_same_bytes(signed: Built) -> None:
+    index = (signed.dist / "index.json").read_bytes()
+    signature = (signed.dist / "index.json.sig").read_text(encoding="ascii")
+    assert (signed.site / "index.json").read_bytes() == index
+    assert (signed.site / "index.json.sig").read_text(encoding="ascii") == signature
+    verify_index(index, signature, [signed.public_key])
+    assert json.loads(index)["generated"] == "2026-01-01T00:00:00Z"
+    assert signed.result.signed and signed.result.servers == 5 and signed.result.versions == 6
+    assert (signed.dist / "CATALOG.md").read_text(encoding="utf-8").startswith("# Catalog")
+
+
+def test_the_signing_key_never_reaches_dist(signed: Built) -> None:
+    secrets = {signed.private_key, signed.private_key[:64]}
+    secrets |= {s.upper() for s in secrets}
+    for path in _files(signed.dist):
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, path
+
+
+def test_the_site_shows_the_public_key_of_a_signed_build(signed: Built) -> None:
+    page = signed.page("servers/acme")
+    assert f"GIG_REGISTRY_PUBKEY={signed.public_key}" in page
+    assert "Unsigned preview" not in page
+
+
+def test_an_unsigned_build_has_no_signature_and_says_so(unsigned: Built) -> None:
+    assert not (unsigned.dist / "index.json.sig").exists()
+    assert not (unsigned.site / "index.json.sig").exists()
+    assert "Unsigned preview" in unsigned.page("")
+    assert "Unsigned preview" in unsigned.page("servers/acme")
+
+
+def test_every_generated_page_and_file_exists(unsigned: Built) -> None:
+    for url in ["", "categories", "categories/documents", "categories/uncategorized",
+                "servers/acme", "servers/acme/0.1.0", "servers/acme/0.2.0",
+                "servers/clock", "reference/manifest", "reference/toolspec"]:
+        assert (unsigned.site / url / "index.html").is_file(), url
+    for name in ["feed.xml", "schemas/manifest.schema.json", "schemas/toolspec.schema.json",
+                 "index.json", "sitemap.xml", "search/search_index.json"]:
+        assert (unsigned.site / name).is_file(), name
+
+
+def test_builds_are_reproducible(unsigned: Built, tmp_path: Path) -> None:
+    again = tmp_path / "dist"
+    _build(unsigned.root, again)
+    first = {p.relative_to(unsigned.dist): p.read_bytes() for p in _files(unsigned.dist)}
+    second = {p.relative_to(again): p.read_bytes() for p in _files(again)}
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+# --- pages ---------------------------------------------------------------------
+
+
+def test_home_lists_every_server_with_filter_attributes(unsigned: Built) -> None:
+    home = unsigned.page("")
+    rows = re.findall(r"<tr data-category=\"([^\"]*)\" data-tier=\"(\w+)\" data-auth=\"([^\"]*)\" "
+                      r"data-builder=\"([^\"]*)\" data-status=\"(\w+)\">", home)
+    assert len(rows) == 5
+    assert ("finance", "entrusted", "custom_env", "node", "planned") in rows
+    assert ("documents", "sealed", "oauth2", "toolpack", "installable") in rows
+    assert ("uncategorized", "sealed", "none", "go-static", "installable") in rows
+    assert 'href="servers/acme/"' in home
+
+
+def test_a_server_page_shows_what_the_server_can_reach(unsigned: Built) -> None:
+    page = unsigned.page("servers/acme")
+    assert "<h1 id=\"server\">Acme</h1>" in page
+    assert "api.acme.example.com" in page and "*.files.acme.example.com" in page
+    assert "any host name ending in .files.acme.example.com" in page
+    assert "Authorization" in page and "Bearer {token}" in page
+    assert "GIG_INSTALL=acme@0.2.0" in page
+    # Tools with their toolspec: description, method, path, params, side effect, hints.
+    assert 'id="tool-delete_item"' in page
+    assert "Delete one item" in page
+    assert "DELETE https://api.acme.example.com/v1/items/{id}" in page
+    assert 'gm-badge--destructive">destructive' in page
+    assert 'gm-badge--write">write' in page and 'gm-badge--read">read' in page
+    assert "readOnlyHint <code>true</code>" in page
+    assert "destructiveHint <code>true</code>" in page
+    assert 'href="https://github.com/gigmcp/toolpack/tree/v0.1.0" rel="noopener' in page
+    assert "ghcr.io/gigmcp/acme-mcp@sha256:" in page
+    assert 'href="../../servers/acme/0.1.0/"' in page and 'href="../../servers/acme/0.2.0/"' in page
+
+
+def test_credentials_show_where_the_secret_goes_never_a_value(unsigned: Built) -> None:
+    notes = unsigned.page("servers/notes")
+    assert "notes.read" in notes and "notes.write" in notes and "OAuth 2.0" in notes
+    assert "GIG_INSTALL=sha256:" + "0" * 63 + "7" in notes
+    ledger = unsigned.page("servers/ledger")
+    assert "LEDGER_API_KEY" in ledger and "entrusted" in ledger
+    assert "rootfs sandbox" in ledger  # why a node server is not installable
+    clock = unsigned.page("servers/clock")
+    assert "this server needs no secret" in clock
+    assert "https://github.com/example/clock/tree/v1.2.0/cmd/clock" in clock
+
+
+def test_a_version_page_shows_its_entitlement_diff(unsigned: Built) -> None:
+    page = unsigned.page("servers/acme/0.2.0")
+    assert "Changes since acme@0.1.0" in page
+    assert page.count("<tr data-escalation>") == 2
+    assert "New egress wildcard *.files.acme.example.com" in page
+    assert "Tool delete_item is now exposed by default" in page
+    first = unsigned.page("servers/acme/0.1.0")
+    assert '<h2 id="changes">First version</h2>' in first
+    assert "first version of this server" in first
+
+
+def test_search_indexes_server_pages_but_not_version_pages(unsigned: Built) -> None:
+    index = json.loads((unsigned.site / "search/search_index.json").read_text("utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert "servers/acme/#tool-delete_item" in locations
+    assert not any(loc.startswith("servers/acme/0.") for loc in locations)
+    notes = " ".join(
+        doc["text"] for doc in index["docs"] if doc["location"].startswith("servers/notes/")
+    )
+    assert "api.notes.example.com" in notes and "search_notes" in notes
+
+
+def test_server_pages_stay_out_of_the_navigation(unsigned: Built) -> None:
+    home = unsigned.page("")
+    nav = home[home.index('<nav class="md-nav md-nav--primary"'):]
+    nav = nav[: nav.index("</nav>", nav.rindex("md-nav__list"))]
+    assert "servers/" not in nav
+
+
+def test_a_server_page_does_not_grow_with_the_catalog(tmp_path: Path) -> None:
+    sizes = []
+    for servers in (4, 8):
+        root = synthetic_catalog(tmp_path / f"r{servers}", servers)
+        _build(root, tmp_path / f"d{servers}")
+        sizes.append(len((tmp_path / f"d{servers}/site/servers/svc0001/index.html").read_bytes()))
+    assert sizes[0] == sizes[1]
+
+
+# --- contributor text is inert -------------------------------------------------------
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.script_text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.script_text.append(data)
+
+
+def _parse(html: str) -> _Elements:
+    parser = _Elements()
+    parser.feed(html)
+    return parser
+
+
+def test_hostile_manifest_text_renders_inert_everywhere(unsigned: Built) -> None:
+    for path in unsigned.site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        parsed = _parse(html)
+        for tag, attrs in parsed.elements:
+            assert tag not in ("iframe", "svg") or "onload" not in attrs, path
+            for name, value in attrs.items():
+                assert not name.startswith("on"), (path, tag, name)
+                assert not (value or "").strip().lower().startswith("javascript:"), (path, tag)
+            assert not (tag == "img" and attrs.get("src") == "x"), path
+        assert not any("alert(" in text for text in parsed.script_text), path
+    page = unsigned.page("servers/evil")
+    assert "{{ 7*7 }}" in page and "{% if true %}" in page  # shown, not evaluated
+    assert "&lt;script&gt;alert(&#34;display&#34;)&lt;/script&gt;" in page
+    assert "<title>&lt;script&gt;" in page
+    assert '<a href="javascript' not in page
+
+
+def test_hostile_text_is_escaped_in_search_index_and_feed(unsigned: Built) -> None:
+    search = (unsigned.site / "search/search_index.json").read_text("utf-8")
+    assert "<script" not in search and "<img" not in search and "<iframe" not in search
+    feed = ElementTree.parse(unsigned.site / "feed.xml").getroot()
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert f"{HOSTILE_DISPLAY} 0.1.0" in titles
+    summaries = " ".join(e.findtext(f"{ATOM}summary") or "" for e in feed.iter(f"{ATOM}entry"))
+    assert HOSTILE_DESCRIPTION in summaries
+
+
+# --- privacy ---------------------------------------------------------------------
+
+_CSS_URL = re.compile(r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)|url\(\s*['"]?([^'")]+)""")
+
+
+def _off_origin(url: str) -> bool:
+    url = url.strip()
+    return bool(re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, re.I)) and not url.startswith(
+        ("http://127.0.0.1", "http://localhost")
+    )
+
+
+def test_no_resource_is_loaded_from_another_origin(unsigned: Built) -> None:
+    problems = []
+    for path in _files(unsigned.site):
+        if path.suffix == ".html":
+            for tag, attrs in _parse(path.read_text("utf-8")).elements:
+                for name in ("src", "srcset", "data", "poster", "action"):
+                    if attrs.get(name) and _off_origin(attrs[name] or ""):
+                        problems.append((path, tag, attrs[name]))
+                href = attrs.get("href") or ""
+                if tag == "link" and _off_origin(href):
+                    problems.append((path, tag, href))
+                # A link away is not a request, but it must not leak where the reader was.
+                if tag == "a" and _off_origin(href):
+                    assert "noreferrer" in (attrs.get("rel") or ""), (path, href)
+                if attrs.get("style") and "url(" in (attrs.get("style") or ""):
+                    problems.append((path, tag, attrs["style"]))
+        if path.suffix in (".css", ".html"):
+            for match in _CSS_URL.finditer(path.read_text("utf-8")):
+                url = match.group(1) or match.group(2)
+                if _off_origin(url):
+                    problems.append((path, "css", url))
+    assert problems == []
+
+
+def test_our_own_scripts_name_no_other_origin() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for path in (root / "docs" / "assets").rglob("*"):
+        if path.is_file():
+            assert not re.search(r"https?://", path.read_text("utf-8")), path
+
+
+# --- reference pages, schemas and feed ---------------------------------------------------
+
+
+def test_reference_pages_document_every_field(unsigned: Built) -> None:
+    manifest = unsigned.page("reference/manifest")
+    for name in Manifest.model_fields:
+        assert f"<code>{name}</code>" in manifest, name
+    toolspec = unsigned.page("reference/toolspec")
+    assert "<code>in</code>" in toolspec and "<code>baseUrl</code>" in toolspec
+    assert "yaml-language-server: $schema=" in manifest
+
+
+def test_json_schemas_come_from_the_models(unsigned: Built) -> None:
+    manifest = json.loads((unsigned.site / "schemas/manifest.schema.json").read_text("utf-8"))
+    assert set(manifest["properties"]) == set(Manifest.model_fields)
+    assert manifest["additionalProperties"] is False
+    assert manifest["properties"]["name"]["pattern"].startswith("^[a-z0-9]")
+    toolspec = json.loads((unsigned.site / "schemas/toolspec.schema.json").read_text("utf-8"))
+    assert set(toolspec["properties"]) == set(Toolspec.model_fields)
+    assert "in" in toolspec["$defs"]["Param"]["properties"]
+
+
+def test_the_feed_lists_each_version_with_the_build_date(unsigned: Built) -> None:
+    feed = ElementTree.parse(unsigned.site / "feed.xml").getroot()
+    entries = list(feed.iter(f"{ATOM}entry"))
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(ids) == 6 and len(set(ids)) == 6
+    assert "urn:gigmcp:registry:acme:0.2.0" in ids
+    assert {e.findtext(f"{ATOM}updated") for e in entries} == {"2026-01-01T00:00:00Z"}
+    links = {e.find(f"{ATOM}link").get("href") for e in entries}  # type: ignore[union-attr]
+    assert "servers/acme/0.2.0/" in links
+    assert '<link rel="alternate" type="application/atom+xml"' in unsigned.page("")
+
+
+def _git(root: Path, *args: str, when: str) -> None:
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "HOME": str(root),
+           "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=root, check=True, capture_output=True, env=env)
+
+
+def test_feed_dates_come_from_the_commit_that_added_each_manifest(tmp_path: Path) -> None:
+    root = tmp_path / "registry"
+    factory.tree(root)
+    _git(root, "init", "-q", when="@1700000000 +0000")
+    _git(root, "add", ".", when="@1700000000 +0000")
+    _git(root, "commit", "-q", "-m", "first", when="@1700000000 +0000")
+    newer = factory.manifest(version="0.2.0")
+    factory.write(root, "manifests/acme/0.2.0.yaml", factory.to_yaml(newer))
+    spec = factory.toolspec(version="0.2.0")
+    factory.write(root, "toolspecs/acme/0.2.0.yaml", factory.to_yaml(spec))
+    _git(root, "add", ".", when="@1710000000 +0000")
+    _git(root, "commit", "-q", "-m", "second", when="@1710000000 +0000")
+    _build(root, tmp_path / "dist")
+    feed = ElementTree.parse(tmp_path / "dist/site/feed.xml").getroot()
+    dates = {
+        e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated") for e in feed.iter(f"{ATOM}entry")
+    }
+    assert dates == {
+        "urn:gigmcp:registry:acme:0.2.0": "2024-03-09T16:00:00Z",
+        "urn:gigmcp:registry:acme:0.1.0": "2023-11-14T22:13:20Z",
+    }
+    assert next(iter(dates)) == "urn:gigmcp:registry:acme:0.2.0"  # newest first
+
+
+# --- failures leave dist/ alone -----------------------------------------------------------
+
+
+def test_a_lint_failure_writes_nothing(tmp_path: Path) -> None:
+    root = factory.tree(tmp_path / "registry")
+    _build(root, tmp_path / "dist")
+    before = {p: p.read_bytes() for p in _files(tmp_path / "dist")}
+    factory.write(root, "manifests/acme/0.2.0.yaml",
+                  factory.to_yaml(factory.manifest(version="0.2.0", name="Bad Name")))
+    with pytest.raises(LintFailed) as failed:
+        _build(root, tmp_path / "dist")
+    assert failed.value.findings
+    assert {p: p.read_bytes() for p in _files(tmp_path / "dist")} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "registry"]
+
+
+def test_a_site_failure_leaves_the_previous_dist_untouched(tmp_path: Path) -> None:
+    root = factory.tree(tmp_path / "registry")
+    _build(root, tmp_path / "dist")
+    before = {p: p.read_bytes() for p in _files(tmp_path / "dist")}
+    project = Path(__file__).resolve().parents[1]
+    config = tmp_path / "site-config"
+    shutil.copytree(project / "site_templates" / "overrides", config / "overrides")
+    (config / "docs").mkdir()
+    (config / "docs" / "broken.md").write_text("# Broken\n\nSee [nowhere](missing.md).\n")
+    (config / "mkdocs.yml").write_text(
+        "site_name: t\ntheme:\n  name: material\n  custom_dir: overrides\n"
+        "plugins:\n  - gigmcp-catalog\nnav:\n  - index.md\n  - broken.md\n"
+    )
+    with pytest.raises(SiteBuildError) as failed:
+        build(root, tmp_path / "dist", signing_key=None, source_date_epoch=EPOCH, now=NOW,
+              site_url=None, config_file=config / "mkdocs.yml")
+    assert "missing.md" in str(failed.value)
+    assert {p: p.read_bytes() for p in _files(tmp_path / "dist")} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "registry", "site-config"]
+
+
+# --- plain mkdocs build ------------------------------------------------------------
+
+
+def _plain_config(root: Path) -> Path:
+    project = Path(__file__).resolve().parents[1]
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "mkdocs.yml").write_text(
+        "site_name: plain\n"
+        f"theme:\n  name: material\n  custom_dir: {project / 'site_templates' / 'overrides'}\n"
+        "plugins:\n  - search\n  - gigmcp-catalog\n"
+        "nav:\n  - Catalog: index.md\n  - Missing page: not-written-yet.md\n"
+        "  - Reference:\n      - reference/manifest.md\n"
+    )
+    return root / "mkdocs.yml"
+
+
+def _mkdocs(config: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config),
+         "-d", str(out)],
+        capture_output=True, text=True, check=False, cwd=config.parent,
+    )
+
+
+def test_plain_mkdocs_build_loads_the_tree_itself(tmp_path: Path) -> None:
+    root = write_site_catalog(tmp_path / "registry")
+    completed = _mkdocs(_plain_config(root), tmp_path / "out")
+    assert completed.returncode == 0, completed.stderr
+    assert "acme" in (tmp_path / "out/servers/acme/index.html").read_text("utf-8")
+    assert (tmp_path / "out/index.json").is_file()
+    assert not (tmp_path / "out/index.json.sig").exists()
+    # The missing nav page is left out instead of failing the strict build.
+    assert "not-written-yet" not in (tmp_path / "out/index.html").read_text("utf-8")
+
+
+def test_plain_mkdocs_build_refuses_a_registry_that_does_not_lint(tmp_path: Path) -> None:
+    root = factory.tree(tmp_path / "registry", [factory.manifest(tier="open")])
+    completed = _mkdocs(_plain_config(root), tmp_path / "out")
+    assert completed.returncode != 0
+    assert "does not lint" in completed.stderr
+    assert "manifests/acme/0.1.0.yaml" in completed.stderr and "tier" in completed.stderr
+    assert "Traceback" not in completed.stderr
