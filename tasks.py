@@ -111,6 +111,33 @@ def diff(
     _registryctl(*args, *(ref for ref in (old, new) if ref))
 
 
+@task(
+    help={
+        "root": "registry tree (default .)",
+        "out": "output directory (default ROOT/dist)",
+        "site_url": "the site's public URL (default $GIG_SITE_URL)",
+    }
+)
+def build(c: Context, root: str = ".", out: str = "", site_url: str = "") -> None:
+    """Main job: lint, index.json, signature ($GIG_INDEX_SIGNING_KEY), CATALOG.md, site."""
+    args = ["build", "--root", root]
+    args += ["--out", out] if out else []
+    args += ["--site-url", site_url] if site_url else []
+    _registryctl(*args)
+
+
+@task(help={"root": "registry tree (default .)", "check": "only check, exit 1 when stale"})
+def catalog(c: Context, root: str = ".", check: bool = False) -> None:
+    """Regenerate CATALOG.md from the manifests (or --check that it is up to date)."""
+    _registryctl("catalog", "--root", root, *(["--check"] if check else []))
+
+
+@task(help={"root": "registry tree (default .)", "dev_addr": "HOST:PORT (default 127.0.0.1:8000)"})
+def serve(c: Context, root: str = ".", dev_addr: str = "127.0.0.1:8000") -> None:
+    """Preview the site with live reload, also when a manifest or toolspec changes."""
+    _registryctl("serve", "--root", root, "--dev-addr", dev_addr)
+
+
 @task(help={"root": "registry tree (default .)", "out": "output file (default dist/index.json)"})
 def index(c: Context, root: str = ".", out: str = "dist/index.json") -> None:
     """Lint, then build index.json (generated from SOURCE_DATE_EPOCH when set)."""

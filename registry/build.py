@@ -158,6 +158,29 @@ def build_site(
         mkdocs_logger.removeHandler(collector)
 
 
+def update_catalog(root: Path) -> bool:
+    """Lint ``root`` and rewrite ``root/CATALOG.md`` when it is stale; True when it changed."""
+    result = lint_paths(root, policy=False)
+    if result.failed:
+        raise LintFailed(result.findings)
+    if not catalog_is_stale(root, result.registry):
+        return False
+    write_atomic(root / CATALOG_FILE, render_catalog(result.registry).encode("utf-8"))
+    return True
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def _default_config(root: Path) -> Path:
     own = root / CONFIG_FILE
     return own if own.is_file() else PROJECT_ROOT / CONFIG_FILE

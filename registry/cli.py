@@ -423,6 +423,12 @@ def _add_maintainer(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # --- catalog, site and publishing commands ---
 
 
+def _add_site(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from registry.site.command import add_parsers
+
+    add_parsers(sub)
+
+
 def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from registry.publish.command import add_parser
 
@@ -438,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(sub)
     _add_index(sub)
     _add_maintainer(sub)
+    _add_site(sub)
     _add_publish(sub)
     return parser
 

@@ -1,0 +1,64 @@
+"""``registryctl build`` and ``registryctl catalog`` (what ``invoke build``/``catalog`` run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from registry.catalog import render_catalog
+from registry.cli import main
+from registry.signing import generate_keypair, verify_index
+from registry.tree import Layout, load_registry
+from tests import factory
+
+
+def test_build_signs_with_the_key_from_the_environment_and_never_prints_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = factory.tree(tmp_path / "registry")
+    public, private = generate_keypair()
+    monkeypatch.setenv("GIG_INDEX_SIGNING_KEY", private + "\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist")]) == 0
+    out, err = capsys.readouterr()
+    assert "1 servers, 1 versions" in out and "index signed" in out
+    assert "CATALOG.md is out of date" in err
+    assert private not in out + err and private[:64] not in out + err
+    dist = tmp_path / "dist"
+    verify_index((dist / "index.json").read_bytes(),
+                 (dist / "index.json.sig").read_text(), [public])
+
+
+def test_build_without_a_key_says_the_index_is_unsigned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = factory.tree(tmp_path / "registry")
+    monkeypatch.delenv("GIG_INDEX_SIGNING_KEY", raising=False)
+    assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist")]) == 0
+    assert "UNSIGNED" in capsys.readouterr().out
+    assert not (tmp_path / "dist" / "index.json.sig").exists()
+
+
+def test_build_prints_every_lint_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = factory.tree(tmp_path / "registry", [factory.manifest(tier="open")])
+    assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist")]) == 1
+    out = capsys.readouterr().out
+    assert "manifests/acme/0.1.0.yaml" in out and "tier" in out
+    assert not (tmp_path / "dist").exists()
+
+
+def test_catalog_writes_then_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = factory.tree(tmp_path / "registry")
+    assert main(["catalog", "--root", str(root), "--check"]) == 1
+    assert main(["catalog", "--root", str(root)]) == 0
+    registry, _ = load_registry(Layout.of_root(root))
+    assert (root / "CATALOG.md").read_text(encoding="utf-8") == render_catalog(registry)
+    assert main(["catalog", "--root", str(root), "--check"]) == 0
+    assert main(["catalog", "--root", str(root)]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert sorted(p.name for p in root.iterdir()) == [
+        "CATALOG.md", "denylist", "manifests", "toolspecs"
+    ]
