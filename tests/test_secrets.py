@@ -127,14 +127,26 @@ def test_full_publish_never_reveals_the_signing_key(tmp_path: Path) -> None:
             PYTHONPATH=str(PROJECT),
             PYTHONWARNINGS="always",
         )
+        config = ["--config", str(PROJECT / "mkdocs.yml")]
+        no_key = {k: v for k, v in env.items() if k != "GIG_INDEX_SIGNING_KEY"}
+        steps = [
+            # A maintainer's dry run, then the workflow's path (build and sign with the
+            # secret, verify, release without the secret), then a full local publish.
+            (env, ["publish", "--root", str(root), "--pages-remote", str(pages), *config,
+                   "--dry-run"]),
+            (env, ["build", "--root", str(root), *config]),
+            (no_key, ["verify", "--in", str(root / "dist" / "index.json"),
+                      "--pub", str(root / "keys" / "registry.pub")]),
+            (no_key, ["publish", "--root", str(root), "--no-build", "--skip-pages"]),
+            (env, ["publish", "--root", str(root), "--pages-remote", str(pages), *config]),
+        ]
         runs = []
-        for extra in (["--dry-run"], [], []):  # a dry run, a publish, and a second publish
+        for step_env, args in steps:
             done = subprocess.run(
-                [sys.executable, "-m", "registry.cli", "publish", "--root", str(root),
-                 "--pages-remote", str(pages), "--config", str(PROJECT / "mkdocs.yml"), *extra],
-                cwd=tmp_path, env=env, capture_output=True, timeout=600,
+                [sys.executable, "-m", "registry.cli", *args],
+                cwd=tmp_path, env=step_env, capture_output=True, timeout=600,
             )
-            assert done.returncode == 0, done.stderr.decode()
+            assert done.returncode == 0, (args, done.stderr.decode())
             runs.append(done)
         live = read_latest_via_api(fake)
         assert live is not None
@@ -160,4 +172,4 @@ def test_full_publish_never_reveals_the_signing_key(tmp_path: Path) -> None:
     assert scan(blobs, private) == []
     # The public key is expected in places (the site's install instructions may show it);
     # what matters is that the signature in the release verifies with it.
-    assert b"released index-" in runs[1].stdout
+    assert b"released index-" in runs[3].stdout and b"released index-" in runs[4].stdout
