@@ -185,8 +185,10 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         page.meta["title"] = str(escape(rendered.title))
         if not spec.searchable:
             page.meta["search"] = {"exclude": True}
-        if spec.kind in ("home", "category", "categories"):
-            page.meta["hide"] = ["toc"]  # the tables need the width
+        if spec.kind == "home":
+            page.meta["hide"] = ["navigation", "toc"]  # the catalog table needs the width
+        elif spec.kind in ("category", "categories"):
+            page.meta["hide"] = ["toc"]
         return ""
 
     def on_page_content(

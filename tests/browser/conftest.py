@@ -1,0 +1,132 @@
+"""Browser test fixtures: one built site per session, served on loopback, Debian chromium.
+
+Playwright drives the system's /usr/bin/chromium (never a downloaded browser).
+Every request is routed: anything not addressed to the loopback server is
+blocked and recorded, and a test fails when one was attempted. A failing
+test leaves a screenshot in test-results/.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry.build import build
+from tests.test_site_catalog import write_site_catalog
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture catalog's site, built once and served on 127.0.0.1."""
+    base = tmp_path_factory.mktemp("browser-site")
+    root = write_site_catalog(base / "registry")
+    build(root, base / "dist", signing_key=None, source_date_epoch="1767225600",
+          now=datetime(2026, 1, 1, tzinfo=UTC), site_url=None)
+    handler = functools.partial(_QuietHandler, directory=str(base / "dist" / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@dataclass
+class Watched:
+    """A page, with what it tried that it should not have."""
+
+    page: Any
+    origin: str
+    off_origin: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.origin + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def assert_clean(self) -> None:
+        assert self.off_origin == [], "requests left the site's origin"
+        assert self.console_errors == [], "console errors"
+        assert self.dialogs == [], "a dialog opened (script ran)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _open(browser: Any, site_url: str, request: pytest.FixtureRequest,
+          viewport: dict[str, int]) -> Iterator[Watched]:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    watched = Watched(page, site_url)
+
+    def route(route: Any) -> None:
+        if route.request.url.startswith(site_url):
+            route.continue_()
+        else:
+            watched.off_origin.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: watched.console_errors.append(m.text) if m.type == "error"
+            else None)
+    page.on("pageerror", lambda e: watched.console_errors.append(str(e)))
+    def dialog(opened: Any) -> None:
+        watched.dialogs.append(opened.message)
+        opened.dismiss()
+
+    page.on("dialog", dialog)
+    yield watched
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        RESULTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Any, site_url: str, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    yield from _open(browser, site_url, request, {"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone(browser: Any, site_url: str, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    yield from _open(browser, site_url, request, {"width": 390, "height": 844})
