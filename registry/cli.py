@@ -14,8 +14,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.errors import RegistryError
+
+if TYPE_CHECKING:
+    from registry.lint import CatalogCheck
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -47,12 +51,26 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         layout = Layout.of_root(args.root)
         if args.denylist is not None:
             layout = dataclasses.replace(layout, denylist_file=args.denylist)
-        result = lint_paths(args.root, layout=layout, policy=not args.no_policy)
+        result = lint_paths(
+            args.root,
+            layout=layout,
+            policy=not args.no_policy,
+            catalog_check=_catalog_check(args.root),
+        )
     if args.format == "json":
         _out(render_json(result.findings, result.files))
     else:
         _out(render_text(result.findings, result.files, github=_in_github_actions()))
     return 1 if result.failed else 0
+
+
+def _catalog_check(root: Path) -> CatalogCheck | None:
+    """A registry project (one with CATALOG.md or a site) keeps CATALOG.md current."""
+    if not ((root / "CATALOG.md").exists() or (root / "mkdocs.yml").exists()):
+        return None
+    from registry.catalog import catalog_findings
+
+    return catalog_findings
 
 
 def _cmd_lint_toolspecs(args: argparse.Namespace) -> int:

@@ -115,3 +115,17 @@ def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Pat
     assert result.errors == []
     assert len(result.registry.manifests) == 221
     assert len(result.registry.toolspecs) == 215
+
+
+def test_stale_catalog_fails_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from registry.catalog import render_catalog
+    from registry.lint import lint_paths
+
+    factory.tree(tmp_path)
+    factory.write(tmp_path, "CATALOG.md", "# an old catalog\n")
+    assert main(["lint", "--root", str(tmp_path)]) == 1
+    assert "CATALOG.md:1:1: error: out of date with the manifests; run `invoke catalog`" in (
+        capsys.readouterr().out
+    )
+    factory.write(tmp_path, "CATALOG.md", render_catalog(lint_paths(tmp_path).registry))
+    assert main(["lint", "--root", str(tmp_path)]) == 0
