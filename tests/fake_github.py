@@ -93,6 +93,8 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.requests: list[RequestRecord] = []
         self.upload_delay = 0.0
+        self.before_update: Callable[[], None] | None = None
+        """Runs when a release update arrives, before it is applied (a concurrent actor)."""
         self._ids = itertools.count(1)
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -427,6 +429,9 @@ class _Routes:
 
     def update_release(self, request: Any, query: dict[str, str], auth: Any, rid: str) -> None:
         data = _read_json(request)
+        hook, self.fake.before_update = self.fake.before_update, None
+        if hook is not None:
+            hook()
         with self.fake.lock:
             fault = self.fake._take_fault("update")
             if fault is not None:

@@ -210,6 +210,28 @@ def test_refuses_to_roll_back_the_latest_release(fake: FakeGitHub, keys: Keys) -
     assert fake.mutating_requests() == []
 
 
+def test_a_concurrent_newer_release_stays_latest(fake: FakeGitHub, keys: Keys) -> None:
+    seed_previous(fake, keys, 0)
+    newer = signed(keys, 9)
+    # Another publisher releases a newer index while ours is between check and switch.
+
+    def concurrent_publish() -> None:
+        fake.seed_release(newer.tag, dict(newer.assets))
+
+    fake.before_update = concurrent_publish
+    result = publish_release(client_for(fake), signed(keys, 1), [keys.public])
+    assert any("newer index" in warning for warning in result.warnings)
+    assert_live_pair_verifies(fake, keys, newer.tag)
+    assert [r.draft for r in fake.by_tag(signed(keys, 1).tag)] == [False]
+
+
+def test_refuses_non_ascii_signature_bytes(fake: FakeGitHub, keys: Keys) -> None:
+    forged = SignedIndex(index_bytes(1), "é".encode() * 64, signed(keys).generated)
+    with pytest.raises(PublishError, match="not ASCII"):
+        publish_release(client_for(fake), forged, [keys.public])
+    assert fake.requests == []
+
+
 def test_refuses_an_index_that_does_not_verify(fake: FakeGitHub, keys: Keys) -> None:
     _, other_private = generate_keypair()
     index = index_bytes(1)

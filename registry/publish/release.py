@@ -235,7 +235,7 @@ def publish_release(
     problems after the switch are returned as warnings, not raised: the new
     index is already live by then.
     """
-    verify_index(signed.index, signed.signature.decode("ascii"), list(public_keys))
+    verified_index(signed.index, signed.signature, public_keys)  # never release unverified
     if keep < 1:
         raise PublishError("keep must be at least 1")
     publisher = _Publisher(client, signed, public_keys, log)
@@ -282,20 +282,35 @@ def publish_release(
             result = ReleaseResult(tag, release.id, release.html_url, created=True)
         publisher.sync_assets(release, result)
         publisher.check_uploaded(release)
+        # Again just before the switch: another publisher may have released meanwhile.
+        _check_not_older(client.latest_release(), tag)
         published_release = client.publish_release(release.id)
         if published_release.draft:
             raise PublishError(f"release {tag}: GitHub kept it a draft; not published")
         result.html_url = published_release.html_url
         log(f"release {tag}: published and marked latest")
 
-    now_latest = client.latest_release()
-    if now_latest is None or now_latest.id != result.release_id:
-        shown = now_latest.tag_name if now_latest else "none"
-        result.warnings.append(
-            f"release {tag} is published but releases/latest points at {shown}"
-        )
+    _keep_newest_latest(client, result, log)
     _prune(client, tag, keep, result, log)
     return result
+
+
+def _keep_newest_latest(client: GitHubClient, result: ReleaseResult, log: Log) -> None:
+    """Make sure ``latest`` is the newest published index, whoever published last.
+
+    Two publishers racing (a workstation and CI) could otherwise leave the older
+    index as latest, which gateways would refuse as a rollback.
+    """
+    published = [r for r in client.list_releases() if is_index_tag(r.tag_name) and not r.draft]
+    newest = max(published, key=lambda r: r.tag_name, default=None)
+    latest = client.latest_release()
+    if newest is not None and (latest is None or latest.id != newest.id):
+        client.publish_release(newest.id)
+        if newest.id != result.release_id:
+            result.warnings.append(
+                f"a newer index {newest.tag_name} was released meanwhile; it stays latest"
+            )
+        log(f"release {newest.tag_name}: marked latest (the newest index)")
 
 
 def _prune(client: GitHubClient, tag: str, keep: int, result: ReleaseResult, log: Log) -> None:
