@@ -190,10 +190,16 @@ def test_search_indexes_server_pages_but_not_version_pages(unsigned: Built) -> N
     locations = [doc["location"] for doc in index["docs"]]
     assert "servers/acme/#tool-delete_item" in locations
     assert not any(loc.startswith("servers/acme/0.") for loc in locations)
-    notes = " ".join(
-        doc["text"] for doc in index["docs"] if doc["location"].startswith("servers/notes/")
-    )
+    def text(name: str) -> str:
+        return " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"]
+                        if doc["location"].startswith(f"servers/{name}/"))
+
+    notes = text("notes")
     assert "api.notes.example.com" in notes and "search_notes" in notes
+    assert "Full-text search over notes" in notes and "Keeps notes" in notes
+    assert "<code>now</code>" in text("clock")  # a tool without a toolspec: found by name
+    # Boilerplate every page repeats stays out of the index (it would grow it N-fold).
+    assert "GIG_REGISTRY_INDEX_URL" not in notes and "readOnlyHint" not in notes
 
 
 def test_server_pages_stay_out_of_the_navigation(unsigned: Built) -> None:
