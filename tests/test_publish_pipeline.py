@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -316,6 +317,20 @@ def test_no_build_refuses_a_damaged_dist(setup: Setup, damage: str) -> None:
         (dist / "index.json").unlink()
     with pytest.raises(RegistryError):
         publish(setup.request(build=False, signing_key=None))
+    assert_nothing_published(setup)
+
+
+def test_no_build_without_a_site_refuses_before_releasing(setup: Setup) -> None:
+    dist = build_dist(setup)
+    shutil.rmtree(dist / "site")
+    with pytest.raises(PublishError, match=r"no index\.html"):
+        publish(setup.request(build=False, signing_key=None))
+    assert_nothing_published(setup)
+
+
+def test_keep_must_be_positive(setup: Setup) -> None:
+    with pytest.raises(PublishError, match="keep"):
+        publish(setup.request(keep=0))
     assert_nothing_published(setup)
 
 

@@ -117,6 +117,8 @@ def _build(request: PublishRequest, out: Path) -> None:
 
 
 def _check_targets(request: PublishRequest) -> None:
+    if request.keep < 1:
+        raise PublishError("keep must be at least 1: the release just made is always kept")
     if request.release is not None and not request.release.token and not request.dry_run:
         raise PublishError(
             "no GitHub token: set GITHUB_TOKEN or GH_TOKEN (contents: write), "
@@ -152,6 +154,9 @@ def publish(request: PublishRequest, *, log: Log = _quiet) -> PublishReport:
             f"{format_generated(signed.generated)}) verifies with {keys_file}"
         )
         site = dist / SITE_DIR
+        if request.pages_remote is not None and not (site / "index.html").is_file():
+            # Refuse before releasing rather than fail halfway.
+            raise PublishError(f"{site} has no index.html: build the site before publishing it")
         if request.dry_run:
             _plan(request, signed, site, pages_tip, report, log)
             return report
