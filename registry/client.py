@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
-from registry.errors import IndexRejected, ResolveError
+from registry.errors import IndexRejected, ResolveError, SignatureError
 from registry.index import Index, format_generated, parse_index
 from registry.schema import INSTALLABLE_BUILDERS, PLACEHOLDER_DIGEST, Manifest
 from registry.semver import is_version
@@ -313,14 +313,27 @@ def load_trusted_index(
     ``sig_url`` defaults to ``<index_url>.sig``. ``state_path`` of ``None``
     disables rollback protection (freeze protection still applies).
     """
-    raw = fetch(index_url, what="index", max_bytes=max_index_bytes, timeout=timeout)
-    sig_raw = fetch(
-        sig_url or signature_location(index_url),
-        what="signature",
-        max_bytes=max_sig_bytes,
-        timeout=timeout,
-    )
-    index = verify_and_parse(raw, decode_signature_file(sig_raw), public_keys)
+    def fetch_pair() -> tuple[bytes, bytes]:
+        raw = fetch(index_url, what="index", max_bytes=max_index_bytes, timeout=timeout)
+        sig_raw = fetch(
+            sig_url or signature_location(index_url),
+            what="signature",
+            max_bytes=max_sig_bytes,
+            timeout=timeout,
+        )
+        return raw, sig_raw
+
+    raw, sig_raw = fetch_pair()
+    try:
+        index = verify_and_parse(raw, decode_signature_file(sig_raw), public_keys)
+    except SignatureError:
+        if not _is_url(index_url):
+            raise
+        # A publish may switch `latest` between the two downloads, pairing one
+        # release's index with the next one's signature. One fresh pair settles
+        # it; a second mismatch is a real failure.
+        raw, sig_raw = fetch_pair()
+        index = verify_and_parse(raw, decode_signature_file(sig_raw), public_keys)
     check_fresh(index, now=now, max_age=max_age)
     if state_path is not None:
         digest = hashlib.sha256(raw).hexdigest()

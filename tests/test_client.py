@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -581,3 +581,45 @@ def test_prepared_builders_are_not_installable(builder: str) -> None:
     index = parse_index(index_bytes(manifests=[manifest]))
     with pytest.raises(ResolveError, match=f"the {builder} builder needs the gateway's rootfs"):
         resolve(index, "later")
+
+
+class _SwitchingRelease(SimpleHTTPRequestHandler):
+    """`latest` switches releases right after the first index download."""
+
+    bodies: ClassVar[dict[str, list[bytes]]] = {}
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        queue = self.bodies[self.path]
+        body = queue.pop(0) if len(queue) > 1 else queue[0]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize("switches", [1, 2])
+def test_a_release_switch_between_downloads_is_retried_once(switches: int) -> None:
+    old = index_bytes(T0)
+    new = index_bytes(T0 + timedelta(hours=1))
+    # The index comes from the old release `switches` times, the signature is the new one's.
+    _SwitchingRelease.bodies = {
+        "/index.json": [old] * switches + [new],
+        "/index.json.sig": [sign_index(new, PRIVATE).encode()],
+    }
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SwitchingRelease)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.json"
+        if switches == 1:
+            index = load_trusted_index(url, public_keys=[PUBLIC], state_path=None, now=NOW)
+            assert index.generated == T0 + timedelta(hours=1)
+        else:
+            with pytest.raises(SignatureError):
+                load_trusted_index(url, public_keys=[PUBLIC], state_path=None, now=NOW)
+    finally:
+        server.shutdown()
+        server.server_close()
