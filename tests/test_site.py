@@ -15,11 +15,16 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.build import BuildResult, SiteBuildError, build
 from registry.errors import LintFailed
 from registry.schema import Manifest, Toolspec
 from registry.signing import generate_keypair, verify_index
+from registry.site.pages import BuildInfo, PageSpec, SitePages
+from registry.tree import Layout, ManifestEntry, Registry, ToolspecEntry
+from registry.yaml_loader import parse_yaml
 from tests import factory
 from tests.test_site_catalog import (
     HOSTILE_DESCRIPTION,
@@ -273,6 +278,45 @@ def test_hostile_text_is_escaped_in_search_index_and_feed(unsigned: Built) -> No
     assert f"{HOSTILE_DISPLAY} 0.1.0" in titles
     summaries = " ".join(e.findtext(f"{ATOM}summary") or "" for e in feed.iter(f"{ATOM}entry"))
     assert HOSTILE_DESCRIPTION in summaries
+
+
+def _structure(html: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(tag, tuple(sorted(attrs))) for tag, attrs in _parse(html).elements]
+
+
+def _render_server(display: str, description: str, tool_description: str) -> str:
+    manifest = Manifest.model_validate(factory.manifest(displayName=display,
+                                                        description=description))
+    spec = factory.toolspec()
+    spec["tools"][0]["description"] = tool_description
+    spec["tools"][0]["params"][0]["description"] = tool_description
+    doc, _ = parse_yaml(b"{}", "x.yaml")
+    assert doc is not None
+    registry = Registry(Layout.of_root(Path("unused")))
+    registry.manifests.append(ManifestEntry("manifests/acme/0.1.0.yaml", doc, manifest))
+    registry.toolspecs.append(
+        ToolspecEntry("toolspecs/acme/0.1.0.yaml", doc, Toolspec.model_validate(spec))
+    )
+    info = BuildInfo(datetime(2026, 1, 1, tzinfo=UTC), False, "index.json", "")
+    return SitePages(registry, info).render(PageSpec("servers/acme/index.md", "server", name="acme")).html
+
+
+_MARKUP = st.sampled_from([
+    "<", ">", "&", '"', "'", "<script>alert(1)</script>", "</td></tr>", "<b>", "</h1>",
+    "<img src=x onerror=alert(1)>", "{{ 7*7 }}", "{% if 1 %}", "[a](javascript:alert(1))",
+    "&lt;", "<!--", "-->", "<![CDATA[", "`", "|", "\n",
+])
+_HOSTILE_TEXT = st.lists(_MARKUP | st.text(max_size=8), max_size=8).map("".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(display=_HOSTILE_TEXT, description=_HOSTILE_TEXT, tool_description=_HOSTILE_TEXT)
+def test_no_contributor_text_changes_the_page_structure(
+    display: str, description: str, tool_description: str
+) -> None:
+    baseline = _structure(_render_server("Acme", "Plain words.", "Plain words."))
+    html = _render_server(display or "x", description or "x", tool_description or "x")
+    assert _structure(html) == baseline
 
 
 # --- privacy ---------------------------------------------------------------------
