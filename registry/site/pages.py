@@ -201,9 +201,9 @@ class SitePages:
                 rows=self._rows, options=filter_options(self._rows), **common)
         elif spec.kind == "categories":
             title = "Categories"
-            counts = [(c, sum(1 for r in self._rows if r.category == c))
+            groups = [(c, [r for r in self._rows if r.category == c])
                       for c in self._categories()]
-            html = self._env.get_template("categories.html").render(counts=counts, **common)
+            html = self._env.get_template("categories.html").render(groups=groups, **common)
         elif spec.kind == "category":
             title = spec.category or "Uncategorized"
             rows = [r for r in self._rows if r.category == spec.category]

@@ -185,9 +185,9 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         page.meta["title"] = str(escape(rendered.title))
         if not spec.searchable:
             page.meta["search"] = {"exclude": True}
-        if spec.kind == "home":
-            page.meta["hide"] = ["navigation", "toc"]  # the catalog table needs the width
-        elif spec.kind in ("category", "categories"):
+        if spec.kind in ("home", "categories"):
+            page.meta["hide"] = ["navigation", "toc"]  # the catalog needs the width
+        elif spec.kind == "category":
             page.meta["hide"] = ["toc"]
         return ""
 
