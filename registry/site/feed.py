@@ -33,10 +33,10 @@ class FeedEntry:
     summary: str
 
 
-def _summary(description: str, old_ref: str | None, changes: int, escalations: int,
-             headlines: list[str]) -> str:
+def _summary(description: str, tier: str, old_ref: str | None, changes: int,
+             escalations: int, headlines: list[str]) -> str:
     if old_ref is None:
-        lead = "New server."
+        lead = f"New {tier} server."
     elif changes == 0:
         lead = f"New version; no entitlement changes since {old_ref}."
     else:
@@ -57,7 +57,11 @@ def render_feed(registry: Registry, info: BuildInfo, site_name: str) -> bytes:
             manifest = entry.manifest
             diff = entitlement_diff(previous, manifest)
             previous = manifest
-            headlines = [c.summary for c in diff.changes if c.escalation][:5]
+            escalations = [c for c in diff.changes if c.escalation]
+            if diff.old_ref is None:
+                # A new server's tier "change" only restates that it is new: the lead says so.
+                escalations = [c for c in escalations if c.area != "tier"]
+            headlines = [c.summary for c in escalations][:5]
             updated = format_generated(info.date_of(name, manifest.version))
             entries.append((updated, FeedEntry(
                 id=f"urn:gigmcp:registry:{name}:{manifest.version}",
@@ -66,8 +70,8 @@ def render_feed(registry: Registry, info: BuildInfo, site_name: str) -> bytes:
                 author=site_name,
                 url=version_url(name, manifest.version),
                 category=manifest.category,
-                summary=_summary(manifest.description, diff.old_ref, len(diff.changes),
-                                 len(diff.escalations), headlines),
+                summary=_summary(manifest.description, manifest.tier, diff.old_ref,
+                                 len(diff.changes), len(diff.escalations), headlines),
             )))
     # Newest first; ties (same commit) in name/version order so the output is stable.
     entries.sort(key=lambda item: item[1].id)
