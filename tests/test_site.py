@@ -22,7 +22,7 @@ from registry.build import BuildResult, SiteBuildError, build
 from registry.errors import LintFailed
 from registry.schema import Manifest, Toolspec
 from registry.signing import generate_keypair, verify_index
-from registry.site.pages import BuildInfo, PageSpec, SitePages
+from registry.site.pages import BuildInfo, PageSpec, SitePages, toc_from_html
 from registry.tree import Layout, ManifestEntry, Registry, ToolspecEntry
 from registry.yaml_loader import parse_yaml
 from tests import factory
@@ -506,3 +506,22 @@ def test_plain_mkdocs_build_refuses_a_registry_that_does_not_lint(tmp_path: Path
     assert "does not lint" in completed.stderr
     assert "manifests/acme/0.1.0.yaml" in completed.stderr and "tier" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_a_hand_written_page_may_not_replace_a_generated_one(tmp_path: Path) -> None:
+    root = factory.tree(tmp_path / "registry")
+    config = _plain_config(root)
+    (root / "docs" / "index.md").write_text("# My own home\n")
+    completed = _mkdocs(config, tmp_path / "out")
+    assert completed.returncode != 0
+    assert "docs/index.md collides with a page the catalog generates" in completed.stderr
+
+
+def test_the_table_of_contents_keeps_heading_text_escaped() -> None:
+    html = ('<h2 id="a">Tools &lt;b&gt;</h2><p>x</p>'
+            '<h3 id="tool-x"><code>x&amp;y</code></h3><h2 id="b">B</h2>')
+    assert toc_from_html(html) == [
+        {"level": 2, "id": "a", "name": "Tools &lt;b&gt;", "children": [
+            {"level": 3, "id": "tool-x", "name": "x&amp;y", "children": []}]},
+        {"level": 2, "id": "b", "name": "B", "children": []},
+    ]
