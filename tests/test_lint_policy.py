@@ -68,3 +68,11 @@ def test_invalid_wildcard_exceptions_are_reported(tmp_path: Path) -> None:
     lines = lint_lines(tmp_path, policy=False)
     assert any("allowed-wildcards.txt:2:1" in line and "must be a wildcard" in line
                for line in lines), lines
+
+
+def test_build_staging_folders_are_not_scanned(tmp_path: Path) -> None:
+    factory.tree(tmp_path)
+    factory.write(tmp_path, ".dist.new-abc123/site/assets/app.js", "let x = 1;\n")
+    factory.write(tmp_path, ".hidden/server.go", "package main\n")
+    lines = [line for line in lint_lines(tmp_path) if "aggregator policy" in line]
+    assert len(lines) == 1 and ".hidden/server.go" in lines[0]

@@ -38,8 +38,10 @@ IMAGE_FILES = frozenset({"Dockerfile", "README.md", ".dockerignore"})
 def _walk(root: Path) -> list[str]:
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
+        # `.dist.new-*` and `.dist.old-*` are the site build's staging folders.
         dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
+            d for d in dirnames
+            if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not d.startswith(".dist.")
         )
         base = Path(dirpath).relative_to(root)
         for name in filenames:
