@@ -114,8 +114,10 @@ class Inject(_Model):
 class Credential(_Model):
     """A secret the server needs, and how it is injected."""
 
-    id: str = Field(description="Unique within the manifest.")
-    type: CredentialType
+    id: str = Field(description="Unique within the manifest, e.g. `github_token`.")
+    type: CredentialType = Field(
+        description="`oauth2`, `api_key`, `basic`, or `custom_env` (entrusted tier only)."
+    )
     provider: str = Field(description="Who issues the credential, e.g. `github`.")
     scopes: list[str] = Field(default_factory=list, description="OAuth scopes requested.")
     inject: Inject
@@ -125,8 +127,10 @@ class Credential(_Model):
 class Tool(_Model):
     """A tool the server offers; only `default: true` tools are exposed by default."""
 
-    name: str
-    default: bool
+    name: str = Field(description="The tool's MCP name: 1-128 of `A-Z a-z 0-9 _ . -`.")
+    default: bool = Field(
+        description="Exposed to clients by default. Mark read-only tools; writes stay off."
+    )
 
 
 class Manifest(_Model):
@@ -137,14 +141,25 @@ class Manifest(_Model):
     version: str = Field(description="MAJOR.MINOR.PATCH, no leading zeros; matches the path.")
     source: Source
     image: Image
-    tier: Tier
-    entitlements: Entitlements
-    credentials: list[Credential] = Field(default_factory=list)
-    tools: list[Tool] = Field(default_factory=list)
-    displayName: str = Field("", description="Human name, e.g. `Google Drive`.")
-    description: str = Field("", description="One sentence on what the server does.")
-    category: Category | Literal[""] = ""
-    icon: str = Field("", description="Icon URL or identifier (presentation only).")
+    tier: Tier = Field(
+        description="`sealed`: the server only sees a placeholder token and the gateway's "
+        "egress proxy injects the secret; `entrusted`: the server receives the secret."
+    )
+    entitlements: Entitlements = Field(description="What the server may reach.")
+    credentials: list[Credential] = Field(
+        default_factory=list, description="The secrets the server needs and how each is injected."
+    )
+    tools: list[Tool] = Field(
+        default_factory=list, description="Every tool the server offers; defaults are exposed."
+    )
+    displayName: str = Field("", description="Human name, e.g. `Google Drive` (at most 80).")
+    description: str = Field(
+        "", description="One sentence on what the server does (at most 600 characters)."
+    )
+    category: Category | Literal[""] = Field("", description="One of the catalog's categories.")
+    icon: str = Field(
+        "", description="An icon name (`a-z 0-9 -`); remote icon URLs are not allowed."
+    )
 
     @property
     def ref(self) -> str:
@@ -163,24 +178,26 @@ class Manifest(_Model):
 
 
 class Param(_Model):
-    name: str
-    in_: ParamLocation = Field(alias="in")
-    type: ParamType
-    required: bool = False
-    description: str = ""
+    name: str = Field(description="Parameter name as the API expects it.")
+    in_: ParamLocation = Field(
+        alias="in", description="`path`, `query`, `body` (POST/PUT/PATCH only) or `header`."
+    )
+    type: ParamType = Field(description="JSON type of the value.")
+    required: bool = Field(False, description="Path parameters are always required.")
+    description: str = Field("", description="Shown to the model and on the site.")
 
 
 class ToolAuth(_Model):
     """Entrusted tier only: the header the engine sets from its injected env secret."""
 
-    header: str
-    format: str
+    header: str = Field(description="HTTP header the engine sets.")
+    format: str = Field(description="Header value; contains `{token}`.")
 
 
 class ToolSpecTool(_Model):
-    name: str
-    description: str
-    method: HttpMethod
+    name: str = Field(description="Matches a tool of the paired manifest.")
+    description: str = Field(description="What the tool does, for the model and the site.")
+    method: HttpMethod = Field(description="HTTP method; sets the side-effect class.")
     path: str = Field(description="Absolute; `{x}` placeholders bind required path params.")
     baseUrl: str = Field("", description="Overrides the toolspec's baseUrl for this tool.")
     encoding: Encoding | Literal[""] = Field("", description="Body encoding; default json.")
@@ -190,12 +207,14 @@ class ToolSpecTool(_Model):
 class Toolspec(_Model):
     """Declarative tool -> HTTP mapping for the toolpack engine."""
 
-    schemaVersion: int
-    name: str
-    version: str
+    schemaVersion: int = Field(description="Always 1.")
+    name: str = Field(description="The paired manifest's name.")
+    version: str = Field(description="The paired manifest's version.")
     baseUrl: str = Field(description="`https://<host>`; host allowed by the manifest's egress.")
-    auth: ToolAuth | None = None
-    tools: list[ToolSpecTool]
+    auth: ToolAuth | None = Field(
+        None, description="Entrusted tier with credentials only; forbidden for sealed."
+    )
+    tools: list[ToolSpecTool] = Field(description="Exactly the manifest's tools.")
 
 
 # --- validation -------------------------------------------------------------
