@@ -24,16 +24,22 @@ else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 fi
 
-if [ "$dev" = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing Debian chromium for the browser tests"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-  else
-    echo "setup: /usr/bin/chromium is missing; install Debian's chromium package" \
-         "(as root: apt-get install chromium) for the browser tests" >&2
-    exit 1
+# Debian packages the tests use: chromium for the browser tests, shellcheck
+# for the workflows' shell steps.
+if [ "$dev" = 1 ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "setup: installing ${missing[*]}"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "setup: missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+      exit 1
+    fi
   fi
 fi
 echo "setup: ready (.venv)"
