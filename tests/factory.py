@@ -1,7 +1,8 @@
 """Small registry trees for tests, written from plain dicts.
 
 ``manifest()`` and ``toolspec()`` return valid documents; tests change one
-thing and check the one finding it causes.
+thing and check the one finding it causes. ``go_static_manifest()`` is a
+smaller valid manifest built from source with the default builder.
 """
 
 from __future__ import annotations
@@ -52,6 +53,29 @@ def manifest(name: str = "acme", version: str = "0.1.0", **changes: Any) -> dict
     return doc
 
 
+def go_static_manifest(**changes: Any) -> dict[str, Any]:
+    """acme@1.0.0 for the default (go-static) builder: no credentials, no catalog listing fields.
+
+    ``changes`` replace top-level fields; the image ref stays acme's whatever the name.
+    """
+    doc: dict[str, Any] = {
+        "schemaVersion": 1,
+        "name": "acme",
+        "version": "1.0.0",
+        "source": {"repo": "github.com/acme/acme-mcp", "tag": "v1.0.0"},
+        "image": {
+            "ref": "ghcr.io/gigmcp/acme-mcp",
+            "digest": PLACEHOLDER,
+            "entrypoint": "/app/server",
+        },
+        "tier": "sealed",
+        "entitlements": {"egress": ["api.acme.com"]},
+        "tools": [{"name": "list_things", "default": True}],
+    }
+    doc.update(copy.deepcopy(changes))
+    return doc
+
+
 def toolspec(name: str = "acme", version: str = "0.1.0", **changes: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schemaVersion": 1,
@@ -94,6 +118,11 @@ def write(root: Path, relative: str, text: str | bytes) -> Path:
     return path
 
 
+def write_manifest(root: Path, doc: dict[str, Any]) -> Path:
+    """Write ``doc`` to manifests/<name>/<version>.yaml under ``root``."""
+    return write(root, f"manifests/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
+
+
 def tree(
     root: Path,
     manifests: list[dict[str, Any]] | None = None,
@@ -104,7 +133,7 @@ def tree(
     manifests = [manifest()] if manifests is None else manifests
     toolspecs = [toolspec()] if toolspecs is None else toolspecs
     for doc in manifests:
-        write(root, f"manifests/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
+        write_manifest(root, doc)
     for doc in toolspecs:
         write(root, f"toolspecs/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
     write(root, "denylist/exfil-domains.txt", denylist)

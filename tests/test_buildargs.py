@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +16,13 @@ from registry.buildargs import (
 from registry.cli import main
 from registry.errors import LintFailed, RegistryError
 from registry.schema import Manifest
-
-DATA: dict[str, Any] = {
-    "schemaVersion": 1,
-    "name": "acme",
-    "version": "1.0.0",
-    "source": {"repo": "github.com/acme/acme-mcp", "tag": "v1.0.0"},
-    "image": {
-        "ref": "ghcr.io/gigmcp/acme-mcp",
-        "digest": "sha256:" + "0" * 64,
-        "entrypoint": "/app/server",
-    },
-    "tier": "sealed",
-    "entitlements": {"egress": ["api.acme.com"]},
-    "tools": [{"name": "list_things", "default": True}],
-}
+from tests import factory
 
 
 def data(version: str = "1.0.0", **source: str) -> dict[str, Any]:
-    doc = copy.deepcopy(DATA)
-    doc["version"] = version
+    doc = factory.go_static_manifest(version=version)
     doc["source"].update(source)
     return doc
-
-
-def write(root: Path, doc: dict[str, Any]) -> Path:
-    path: Path = root / "manifests" / doc["name"] / f"{doc['version']}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=2) + "\n")  # JSON is YAML
-    return path
 
 
 def test_build_args_in_order() -> None:
@@ -122,13 +98,13 @@ def test_render_checks_again(pairs: list[tuple[str, str]]) -> None:
 
 def test_folder_resolves_to_the_highest_version(tmp_path: Path) -> None:
     for version in ("0.9.0", "0.10.0", "0.2.0"):
-        write(tmp_path, data(version))
+        factory.write_manifest(tmp_path, data(version))
     root, file = resolve_manifest_path(tmp_path / "manifests" / "acme")
     assert (root, file.name) == (tmp_path, "0.10.0.yaml")
 
 
 def test_file_resolves_to_itself(tmp_path: Path) -> None:
-    path = write(tmp_path, data("0.9.0"))
+    path = factory.write_manifest(tmp_path, data("0.9.0"))
     assert resolve_manifest_path(path) == (tmp_path, path)
 
 
@@ -144,7 +120,7 @@ def test_file_resolves_to_itself(tmp_path: Path) -> None:
     ],
 )
 def test_bad_arguments(tmp_path: Path, relative: str, message: str) -> None:
-    write(tmp_path, data())
+    factory.write_manifest(tmp_path, data())
     (tmp_path / "manifests" / "empty").mkdir()
     (tmp_path / "elsewhere" / "acme").mkdir(parents=True)
     (tmp_path / "elsewhere" / "acme" / "1.0.0.yaml").write_text("{}")
@@ -153,19 +129,19 @@ def test_bad_arguments(tmp_path: Path, relative: str, message: str) -> None:
 
 
 def test_manifest_at_lints_the_tree_first(tmp_path: Path) -> None:
-    write(tmp_path, data())
+    factory.write_manifest(tmp_path, data())
     broken = data()
     broken["name"] = "other"
     broken["entitlements"] = {"egress": 42}
-    write(tmp_path, broken)
+    factory.write_manifest(tmp_path, broken)
     with pytest.raises(LintFailed) as error:
         manifest_at(tmp_path / "manifests" / "acme")
     assert any("manifests/other/1.0.0.yaml" in f.path for f in error.value.findings)
 
 
 def test_manifest_at_loads_through_the_schema(tmp_path: Path) -> None:
-    write(tmp_path, data("1.0.0"))
-    write(tmp_path, data("1.1.0", tag="v1.1.0"))
+    factory.write_manifest(tmp_path, data("1.0.0"))
+    factory.write_manifest(tmp_path, data("1.1.0", tag="v1.1.0"))
     manifest = manifest_at(tmp_path / "manifests" / "acme")
     assert (manifest.version, manifest.source.tag) == ("1.1.0", "v1.1.0")
 
@@ -174,7 +150,7 @@ def test_manifest_at_loads_through_the_schema(tmp_path: Path) -> None:
 
 
 def test_cli_build_args(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, data(package="cmd/acme"))
+    path = factory.write_manifest(tmp_path, data(package="cmd/acme"))
     assert main(["build-args", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[2] == "PACKAGE=cmd/acme"
@@ -186,7 +162,7 @@ def test_cli_build_args_reports_lint_findings(
 ) -> None:
     doc = data()
     doc["entitlements"] = {"egress": "api.acme.com"}
-    path = write(tmp_path, doc)
+    path = factory.write_manifest(tmp_path, doc)
     assert main(["build-args", str(path)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""

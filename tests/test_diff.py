@@ -22,21 +22,12 @@ from registry.diff import (
     render_text,
     to_json,
 )
-from registry.schema import PLACEHOLDER_DIGEST, Manifest
+from registry.schema import Manifest
+from tests import factory
 
-BASE: dict[str, Any] = {
-    "schemaVersion": 1,
-    "name": "acme",
-    "version": "1.0.0",
-    "source": {"repo": "github.com/acme/acme-mcp", "tag": "v1.0.0"},
-    "image": {
-        "ref": "ghcr.io/gigmcp/acme-mcp",
-        "digest": PLACEHOLDER_DIGEST,
-        "entrypoint": "/app/server",
-    },
-    "tier": "sealed",
-    "entitlements": {"egress": ["api.acme.example"]},
-    "credentials": [
+BASE: dict[str, Any] = factory.go_static_manifest(
+    entitlements={"egress": ["api.acme.example"]},
+    credentials=[
         {
             "id": "acme_token",
             "type": "oauth2",
@@ -46,11 +37,11 @@ BASE: dict[str, Any] = {
             "inject": {"header": "Authorization", "format": "Bearer {token}"},
         }
     ],
-    "tools": [{"name": "list_things", "default": True}, {"name": "delete_thing", "default": False}],
-    "displayName": "Acme",
-    "description": "Things from Acme.",
-    "category": "productivity",
-}
+    tools=[{"name": "list_things", "default": True}, {"name": "delete_thing", "default": False}],
+    displayName="Acme",
+    description="Things from Acme.",
+    category="productivity",
+)
 
 
 def manifest(version: str = "1.0.0", **changes: Any) -> Manifest:

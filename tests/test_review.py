@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 from pathlib import Path
@@ -13,34 +12,11 @@ import pytest
 from registry.cli import main
 from registry.errors import RegistryError
 from registry.review import diff_refs, parse_server_ref, render_review, review_against
-
-DATA: dict[str, Any] = {
-    "schemaVersion": 1,
-    "name": "acme",
-    "version": "1.0.0",
-    "source": {"repo": "github.com/acme/acme-mcp", "tag": "v1.0.0"},
-    "image": {
-        "ref": "ghcr.io/gigmcp/acme-mcp",
-        "digest": "sha256:" + "0" * 64,
-        "entrypoint": "/app/server",
-    },
-    "tier": "sealed",
-    "entitlements": {"egress": ["api.acme.com"]},
-    "tools": [{"name": "list_things", "default": True}],
-}
+from tests import factory
 
 
 def doc(name: str = "acme", version: str = "1.0.0", **changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(DATA)
-    data.update(name=name, version=version, **changes)
-    return data
-
-
-def write(root: Path, data: dict[str, Any]) -> Path:
-    path: Path = root / "manifests" / data["name"] / f"{data['version']}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
+    return factory.go_static_manifest(name=name, version=version, **changes)
 
 
 def git(repo: Path, *args: str) -> None:
@@ -62,9 +38,9 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    write(root, doc(version="0.9.0"))
-    write(root, doc())
-    write(root, doc("gamma"))
+    factory.write_manifest(root, doc(version="0.9.0"))
+    factory.write_manifest(root, doc())
+    factory.write_manifest(root, doc("gamma"))
     commit_all(root, "base")
     return root
 
@@ -75,8 +51,8 @@ def refs(review: Any) -> list[tuple[str | None, str]]:
 
 def test_pull_request_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
-    write(repo, doc(version="1.1.0", entitlements={"egress": ["api.acme.com", "x.acme.com"]}))
-    write(repo, doc("beta", "0.1.0"))
+    factory.write_manifest(repo, doc(version="1.1.0", entitlements={"egress": ["api.acme.com", "x.acme.com"]}))
+    factory.write_manifest(repo, doc("beta", "0.1.0"))
     (repo / "manifests" / "gamma" / "1.0.0.yaml").unlink()
     (repo / "README.md").write_text("not a manifest\n")
     commit_all(repo, "changes")
@@ -92,7 +68,7 @@ def test_pull_request_branch(repo: Path) -> None:
 
 
 def test_modified_file_is_compared_with_itself_at_the_ref(repo: Path) -> None:
-    write(repo, doc(description="Now with a description."))
+    factory.write_manifest(repo, doc(description="Now with a description."))
     review = review_against(repo, "main")
     assert refs(review) == [("acme@1.0.0", "acme@1.0.0")]
     assert [c.area for c in review.diffs[0].changes] == ["presentation"]
@@ -100,7 +76,7 @@ def test_modified_file_is_compared_with_itself_at_the_ref(repo: Path) -> None:
 
 
 def test_untracked_manifest_is_included(repo: Path) -> None:
-    write(repo, doc("delta", "0.1.0"))
+    factory.write_manifest(repo, doc("delta", "0.1.0"))
     assert refs(review_against(repo, "main")) == [(None, "delta@0.1.0")]
 
 
@@ -111,8 +87,8 @@ def test_no_changes(repo: Path) -> None:
 
 
 def test_explicit_paths_only(repo: Path) -> None:
-    write(repo, doc(description="Changed."))
-    write(repo, doc("delta", "0.1.0"))
+    factory.write_manifest(repo, doc(description="Changed."))
+    factory.write_manifest(repo, doc("delta", "0.1.0"))
     review = review_against(repo, "main", [Path("manifests/delta/0.1.0.yaml")])
     assert refs(review) == [(None, "delta@0.1.0")]
     absolute = review_against(repo, "main", [repo / "manifests" / "acme" / "1.0.0.yaml"])
@@ -146,7 +122,7 @@ def test_bad_git_refs(repo: Path, ref: str, message: str) -> None:
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
-    write(tmp_path, doc())
+    factory.write_manifest(tmp_path, doc())
     with pytest.raises(RegistryError, match="git rev-parse failed"):
         review_against(tmp_path, "main")
 
@@ -155,7 +131,7 @@ def test_invalid_old_version_is_treated_as_new_with_a_note(repo: Path) -> None:
     (repo / "manifests" / "acme" / "1.0.0.yaml").write_text("name: &a acme\n")
     commit_all(repo, "broken at main")
     git(repo, "checkout", "-q", "-b", "fix")
-    write(repo, doc())
+    factory.write_manifest(repo, doc())
     review = review_against(repo, "main")
     assert refs(review) == [(None, "acme@1.0.0")]
     assert review.notes == (
@@ -176,11 +152,11 @@ def test_registry_root_below_the_repository_top(tmp_path: Path) -> None:
     root = top / "registry"
     root.mkdir(parents=True)
     git(top, "init", "-q", "-b", "main")
-    write(root, doc())
-    write(top, doc("outside"))  # top/manifests: not part of the registry under root
+    factory.write_manifest(root, doc())
+    factory.write_manifest(top, doc("outside"))  # top/manifests: not part of the registry under root
     commit_all(top, "base")
-    write(root, doc(version="1.1.0", tier="entrusted"))
-    write(top, doc("outside", "2.0.0"))
+    factory.write_manifest(root, doc(version="1.1.0", tier="entrusted"))
+    factory.write_manifest(top, doc("outside", "2.0.0"))
     review = review_against(root, "main")
     assert refs(review) == [("acme@1.0.0", "acme@1.1.0")]
     assert review.escalates
@@ -190,8 +166,8 @@ def test_registry_root_below_the_repository_top(tmp_path: Path) -> None:
 
 
 def test_diff_refs(tmp_path: Path) -> None:
-    write(tmp_path, doc())
-    write(tmp_path, doc(version="1.1.0", tools=[{"name": "list_things", "default": False}]))
+    factory.write_manifest(tmp_path, doc())
+    factory.write_manifest(tmp_path, doc(version="1.1.0", tools=[{"name": "list_things", "default": False}]))
     diff = diff_refs(tmp_path, "acme@1.0.0", "acme@1.1.0")
     assert [(c.area, c.subject, c.escalation) for c in diff.changes] == [
         ("default", "list_things", False)
@@ -207,14 +183,14 @@ def test_diff_refs(tmp_path: Path) -> None:
     ],
 )
 def test_diff_refs_errors(tmp_path: Path, old: str, message: str) -> None:
-    write(tmp_path, doc())
+    factory.write_manifest(tmp_path, doc())
     with pytest.raises(RegistryError, match=message):
         diff_refs(tmp_path, old, "acme@1.0.0")
 
 
 def test_diff_refs_invalid_manifest(tmp_path: Path) -> None:
-    write(tmp_path, doc())
-    path = write(tmp_path, doc(version="2.0.0"))
+    factory.write_manifest(tmp_path, doc())
+    path = factory.write_manifest(tmp_path, doc(version="2.0.0"))
     path.write_text("schemaVersion: 1\nname: acme\n")
     with pytest.raises(RegistryError, match="not a valid manifest") as error:
         diff_refs(tmp_path, "acme@1.0.0", "acme@2.0.0")
@@ -229,9 +205,9 @@ def test_parse_server_ref() -> None:
 
 
 def test_cli_pair_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(tmp_path, doc())
-    write(tmp_path, doc(version="1.1.0", tier="entrusted"))
-    write(tmp_path, doc(version="1.2.0", tier="entrusted", description="Same reach."))
+    factory.write_manifest(tmp_path, doc())
+    factory.write_manifest(tmp_path, doc(version="1.1.0", tier="entrusted"))
+    factory.write_manifest(tmp_path, doc(version="1.2.0", tier="entrusted", description="Same reach."))
     root = ["--root", str(tmp_path)]
     assert main(["diff", "acme@1.0.0", "acme@1.1.0", *root]) == 3
     assert capsys.readouterr().out.startswith("acme@1.0.0 -> acme@1.1.0: 1 change, 1 escalation")
@@ -241,8 +217,8 @@ def test_cli_pair_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_cli_pair_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(tmp_path, doc())
-    write(tmp_path, doc(version="1.1.0", tier="entrusted"))
+    factory.write_manifest(tmp_path, doc())
+    factory.write_manifest(tmp_path, doc(version="1.1.0", tier="entrusted"))
     args = ["diff", "acme@1.0.0", "acme@1.1.0", "--root", str(tmp_path), "--format"]
     main([*args, "json"])
     payload = json.loads(capsys.readouterr().out)
@@ -255,7 +231,7 @@ def test_cli_against(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = ["--root", str(repo)]
     assert main(["diff", "--against", "main", *root]) == 0
     assert capsys.readouterr().out == "no manifest changes against main\n"
-    write(repo, doc(version="1.1.0", credentials=[{
+    factory.write_manifest(repo, doc(version="1.1.0", credentials=[{
         "id": "acme_token", "type": "api_key", "provider": "acme",
         "inject": {"header": "Authorization", "format": "Bearer {token}"},
     }]))
