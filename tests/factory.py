@@ -3,6 +3,8 @@
 ``manifest()`` and ``toolspec()`` return valid documents; tests change one
 thing and check the one finding it causes. ``go_static_manifest()`` is a
 smaller valid manifest built from source with the default builder.
+``REFERENCE_CATALOG`` is the real catalog beside the repository, which
+compatibility tests read when it is there.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 PLACEHOLDER = "sha256:" + "0" * 64
+
+REFERENCE_CATALOG = Path(__file__).resolve().parent.parent.parent / "shared" / "reference-catalog"
+needs_reference_catalog = pytest.mark.skipif(
+    not REFERENCE_CATALOG.is_dir(), reason="../shared/reference-catalog not present"
+)
 
 
 def digest(seed: int) -> str:

@@ -11,10 +11,9 @@ import pytest
 
 from registry.cli import main
 from tests import factory
-from tests.factory import manifest, toolspec
+from tests.factory import REFERENCE_CATALOG, manifest, needs_reference_catalog, toolspec
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference-catalog"
 
 
 def broken_tree(root: Path) -> Path:
@@ -92,7 +91,7 @@ def test_no_traceback_for_a_missing_root(tmp_path: Path) -> None:
     assert "no manifests directory" in proc.stdout
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="reference catalog not present")
+@needs_reference_catalog
 def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Path) -> None:
     """The 221-server reference passes; our stricter PSL rule needs 3 reviewed exceptions."""
     from registry.lint import lint_paths
@@ -101,8 +100,8 @@ def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Pat
     exceptions = factory.write(
         tmp_path, "allowed-wildcards.txt", "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
     )
-    layout = Layout.of_root(REFERENCE)
-    strict = lint_paths(REFERENCE, layout=layout, policy=False)
+    layout = Layout.of_root(REFERENCE_CATALOG)
+    strict = lint_paths(REFERENCE_CATALOG, layout=layout, policy=False)
     assert sorted(f.message.split(":")[0] for f in strict.errors) == [
         "bubbleapps.io is a public suffix",
         "myshopify.com is a public suffix",
@@ -111,7 +110,7 @@ def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Pat
     import dataclasses
 
     reviewed = dataclasses.replace(layout, wildcard_exceptions_file=exceptions)
-    result = lint_paths(REFERENCE, layout=reviewed, policy=False)
+    result = lint_paths(REFERENCE_CATALOG, layout=reviewed, policy=False)
     assert result.errors == []
     assert len(result.registry.manifests) == 221
     assert len(result.registry.toolspecs) == 215

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +24,9 @@ from registry.index import (
 )
 from registry.schema import Manifest
 from registry.tree import Layout, load_registry
+from tests.factory import REFERENCE_CATALOG, needs_reference_catalog
 from tests.regen_golden import EPOCH, INDEX, TREE, golden_index
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference-catalog"
 NOW = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 GENERATED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -409,19 +407,19 @@ def test_build_then_parse_round_trips(items: list[Manifest]) -> None:
 # --- compatibility with the Go reference ------------------------------------
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference-catalog not present")
+@needs_reference_catalog
 def test_reference_catalog_index_is_byte_identical() -> None:
-    registry, findings = load_registry(Layout.of_root(REFERENCE))
+    registry, findings = load_registry(Layout.of_root(REFERENCE_CATALOG))
     assert findings == []
     generated = generated_time("1767225600", NOW)
     raw = build_index([entry.manifest for entry in registry.manifests], generated)
-    assert raw == (REFERENCE / "index.golden.json").read_bytes()
+    assert raw == (REFERENCE_CATALOG / "index.golden.json").read_bytes()
     assert EPOCH == "1767225600"
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference-catalog not present")
+@needs_reference_catalog
 def test_reference_golden_index_parses() -> None:
-    index = parse_index((REFERENCE / "index.golden.json").read_bytes())
+    index = parse_index((REFERENCE_CATALOG / "index.golden.json").read_bytes())
     assert len(index.servers) == 221
 
 

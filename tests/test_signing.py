@@ -21,10 +21,8 @@ from registry.signing import (
     sign_index,
     verify_index,
 )
+from tests.factory import REFERENCE_CATALOG, needs_reference_catalog
 from tests.regen_golden import INDEX, PUBLIC_KEY, SIGNATURE, SIGNING_KEY
-
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference-catalog"
 
 # RFC 8032 section 7.1, TEST 1-3: (secret key = seed, public key, message, signature).
 RFC8032 = [
@@ -74,12 +72,13 @@ def test_golden_signature_with_the_test_only_key() -> None:
     assert public_key_of(SIGNING_KEY.read_text()) == PUBLIC_KEY.read_text().strip()
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference-catalog not present")
+@needs_reference_catalog
 def test_reference_signature_is_reproduced_and_verified() -> None:
-    raw = (REFERENCE / "index.golden.json").read_bytes()
-    expected = (REFERENCE / "index.golden.json.sig").read_text()
-    assert sign_index(raw, (REFERENCE / "TEST-ONLY-signing-key.hex").read_text()) == expected
-    verify_index(raw, expected, [(REFERENCE / "TEST-ONLY-public-key.hex").read_text()])
+    raw = (REFERENCE_CATALOG / "index.golden.json").read_bytes()
+    expected = (REFERENCE_CATALOG / "index.golden.json.sig").read_text()
+    signing_key = (REFERENCE_CATALOG / "TEST-ONLY-signing-key.hex").read_text()
+    assert sign_index(raw, signing_key) == expected
+    verify_index(raw, expected, [(REFERENCE_CATALOG / "TEST-ONLY-public-key.hex").read_text()])
 
 
 def test_generated_keypair_has_go_layout() -> None:
