@@ -3,6 +3,7 @@
 ``manifest()`` and ``toolspec()`` return valid documents; tests change one
 thing and check the one finding it causes. ``go_static_manifest()`` is a
 smaller valid manifest built from source with the default builder.
+``registry_repo()`` commits a tree as a publishable git repository.
 ``REFERENCE_CATALOG`` is the real catalog beside the repository, which
 compatibility tests read when it is there.
 """
@@ -11,10 +12,14 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from registry.catalog import render_catalog
+from registry.tree import Layout, load_registry
 
 PLACEHOLDER = "sha256:" + "0" * 64
 
@@ -146,4 +151,29 @@ def tree(
     for doc in toolspecs:
         write(root, f"toolspecs/{doc['name']}/{doc['version']}.yaml", to_yaml(doc))
     write(root, "denylist/exfil-domains.txt", denylist)
+    return root
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` as a fixed test committer; returns its standard output."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    ).stdout
+
+
+def registry_repo(root: Path, public_key: str | None) -> Path:
+    """``tree()`` with CATALOG.md and keys/registry.pub, committed on main; dist/ ignored.
+
+    ``public_key=None`` leaves the key out, as in a registry before its first keygen.
+    """
+    tree(root)
+    registry, _ = load_registry(Layout.of_root(root))
+    write(root, "CATALOG.md", render_catalog(registry))
+    write(root, ".gitignore", "dist/\n")
+    if public_key is not None:
+        write(root, "keys/registry.pub", public_key + "\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "registry")
     return root

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from registry.catalog import render_catalog
 from registry.cli import main
 from registry.signing import generate_keypair, sign_index, verify_index
-from registry.tree import Layout, load_registry
 from tests import factory
+from tests.factory import git, registry_repo
 from tests.fake_github import TOKEN, FakeGitHub, read_latest_via_api
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -26,25 +25,6 @@ ENV_NAMES = (
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True,
-    )
-
-
-def registry_repo(root: Path, public: str) -> Path:
-    factory.tree(root)
-    registry, _ = load_registry(Layout.of_root(root))
-    (root / "CATALOG.md").write_text(render_catalog(registry), encoding="utf-8")
-    (root / ".gitignore").write_text("dist/\n")
-    factory.write(root, "keys/registry.pub", public + "\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "registry")
-    return root
 
 
 def test_keygen_writes_only_the_public_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]

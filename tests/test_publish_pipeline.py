@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from registry.catalog import render_catalog
 from registry.errors import LintFailed, PublishError, RegistryError, SignatureError
 from registry.publish.pages import remote_tip
 from registry.publish.pipeline import PublishRequest, ReleaseTarget, publish
 from registry.publish.release import INDEX_ASSET, SIGNATURE_ASSET
 from registry.signing import generate_keypair, sign_index, verify_index
-from registry.tree import Layout, load_registry
 from tests import factory
+from tests.factory import git, registry_repo
 from tests.fake_github import TOKEN, FakeGitHub, Fault, read_latest_via_api
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -28,21 +27,9 @@ EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout
-
-
 def commit_all(root: Path, message: str = "change") -> None:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
-
-
-def write_catalog(root: Path) -> None:
-    registry, _ = load_registry(Layout.of_root(root))
-    (root / "CATALOG.md").write_text(render_catalog(registry), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -68,21 +55,10 @@ class Setup:
         return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def make_registry(root: Path, public_key: str | None) -> Path:
-    factory.tree(root)
-    write_catalog(root)
-    (root / ".gitignore").write_text("dist/\n")
-    if public_key is not None:
-        factory.write(root, "keys/registry.pub", public_key + "\n")
-    git(root, "init", "-q", "-b", "main")
-    commit_all(root, "registry")
-    return root
-
-
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     public, private = generate_keypair()
-    root = make_registry(tmp_path / "registry", public)
+    root = registry_repo(tmp_path / "registry", public)
     pages = tmp_path / "pages.git"
     git(tmp_path, "init", "-q", "--bare", str(pages))
     with FakeGitHub() as fake:
@@ -191,7 +167,7 @@ def test_rerun_later_makes_a_new_release_and_drops_the_stale_draft(setup: Setup)
 
 
 def test_refuses_without_a_committed_public_key(tmp_path: Path) -> None:
-    root = make_registry(tmp_path / "r", None)
+    root = registry_repo(tmp_path / "r", None)
     with FakeGitHub() as fake:
         request = PublishRequest(
             root=root, dist=root / "dist", now=NOW, signing_key=generate_keypair()[1],

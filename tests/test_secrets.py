@@ -20,10 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.catalog import render_catalog
 from registry.signing import generate_keypair
-from registry.tree import Layout, load_registry
-from tests import factory
+from tests.factory import git, registry_repo
 from tests.fake_github import TOKEN, FakeGitHub, read_latest_via_api
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -75,13 +73,6 @@ def git_objects(repo: Path) -> list[tuple[str, bytes]]:
     return [(f"{repo} (git objects)", done.stdout)]
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True,
-    )
-
-
 def test_scanner_finds_a_planted_key(tmp_path: Path) -> None:
     _, private = generate_keypair()
     (tmp_path / "a.txt").write_bytes(b"noise " + private[:64].upper().encode() + b" noise")
@@ -100,15 +91,7 @@ def test_scanner_finds_a_planted_key(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (PROJECT / "mkdocs.yml").is_file(), reason="the site config is missing")
 def test_full_publish_never_reveals_the_signing_key(tmp_path: Path) -> None:
     public, private = generate_keypair()
-    root = tmp_path / "registry"
-    factory.tree(root)
-    registry, _ = load_registry(Layout.of_root(root))
-    (root / "CATALOG.md").write_text(render_catalog(registry), encoding="utf-8")
-    (root / ".gitignore").write_text("dist/\n")
-    factory.write(root, "keys/registry.pub", public + "\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "registry")
+    root = registry_repo(tmp_path / "registry", public)
     pages = tmp_path / "pages.git"
     git(tmp_path, "init", "-q", "--bare", str(pages))
     scratch = Path(tempfile.gettempdir())
