@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from registry.hosts import egress_covers
 from registry.schema import PLACEHOLDER_DIGEST, Credential, Manifest
 
 ChangeKind = Literal["added", "removed", "changed"]
@@ -127,21 +128,6 @@ def _tier(old: Manifest | None, new: Manifest) -> list[Change]:
 
 def _normal_host(entry: str) -> str:
     return entry.strip().lower().rstrip(".")
-
-
-def egress_covers(pattern: str, host: str) -> bool:
-    """True when every host ``host`` allows is also allowed by ``pattern``.
-
-    ``*.example.com`` covers ``api.example.com`` and ``*.a.example.com`` but not
-    ``example.com`` itself; an exact host covers only itself.
-    """
-    pattern, host = _normal_host(pattern), _normal_host(host)
-    if pattern == host:
-        return True
-    if not pattern.startswith("*."):
-        return False
-    bare = host[2:] if host.startswith("*.") else host
-    return bare.endswith(pattern[1:])
 
 
 def _egress_noun(host: str) -> str:

@@ -172,8 +172,12 @@ def host_allowed(host: str, egress: Iterable[str]) -> bool:
     return False
 
 
-def wildcard_covers(wider: str, narrower: str) -> bool:
-    """Whether every host allowed by ``narrower`` is allowed by ``wider``."""
+def egress_covers(wider: str, narrower: str) -> bool:
+    """Whether every host allowed by egress entry ``narrower`` is allowed by ``wider``.
+
+    ``*.example.com`` covers ``api.example.com`` and ``*.a.example.com`` but not
+    ``example.com`` itself; an exact host covers only itself.
+    """
     wide_wild, wide = split_wildcard(wider)
     narrow_wild, narrow = split_wildcard(narrower)
     if not wide_wild:

@@ -15,13 +15,13 @@ from registry.diff import (
     AREAS,
     Change,
     EntitlementDiff,
-    egress_covers,
     entitlement_diff,
     escape_markdown,
     render_markdown,
     render_text,
     to_json,
 )
+from registry.hosts import egress_covers
 from registry.schema import Manifest
 from tests import factory
 
