@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from registry.lint import lint_paths
+from registry.lint.runner import lint_paths
 
 GOALS = {
     ("lint", "reference"): 1.5,
@@ -111,7 +111,7 @@ def _lint(root: Path) -> None:
 
 
 def _index(root: Path) -> None:
-    from registry.index import build_index
+    from registry.index.build import build_index
 
     result = lint_paths(root, policy=False)
     build_index([e.manifest for e in result.registry.manifests],
@@ -149,7 +149,7 @@ def hostile_inputs() -> dict[str, bytes]:
 
 
 def _hostile() -> None:
-    from registry.yaml_loader import parse_yaml
+    from registry.load.yaml_loader import parse_yaml
 
     worst = 0.0
     for label, raw in hostile_inputs().items():
@@ -167,7 +167,7 @@ def run(reference: Path, synthetic_servers: int, include_site: bool) -> None:
     """Print a table of stage timings with their goals."""
     _hostile()
     stages: list[tuple[str, Callable[[Path], None]]] = [("lint", _lint)]
-    if _has("registry.index"):
+    if _has("registry.index.build"):
         stages.append(("index", _index))
     if include_site and _has("registry.build"):
         stages.append(("site", _site))

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from registry.catalog import CATALOG_FILE, catalog_is_stale, render_catalog
 from registry.errors import LintFailed, RegistryError
-from registry.index import build_index, generated_time
-from registry.lint import lint_paths
+from registry.index.build import build_index, generated_time
+from registry.lint.runner import lint_paths
+from registry.load.history import manifest_dates
+from registry.load.tree import Registry
+from registry.render.catalog import CATALOG_FILE, catalog_is_stale, render_catalog
 from registry.signing import public_key_of, sign_index
-from registry.site.history import manifest_dates
-from registry.tree import Registry
 
 INDEX_FILE = "index.json"
 SIGNATURE_FILE = "index.json.sig"

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from registry.catalog import render_catalog
-from registry.tree import Layout, load_registry
+from registry.load.tree import Layout, load_registry
+from registry.render.catalog import render_catalog
 
 PLACEHOLDER = "sha256:" + "0" * 64
 

@@ -24,9 +24,9 @@ EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from registry.index import build_index, generated_time  # noqa: E402
+from registry.index.build import build_index, generated_time  # noqa: E402
+from registry.load.tree import Layout, load_registry  # noqa: E402
 from registry.signing import sign_index  # noqa: E402
-from registry.tree import Layout, load_registry  # noqa: E402
 
 
 def golden_index() -> bytes:

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from registry.buildargs import (
+from registry.cli import main
+from registry.errors import LintFailed, RegistryError
+from registry.images.buildargs import (
     build_args,
     manifest_at,
     render_build_args,
     resolve_manifest_path,
 )
-from registry.cli import main
-from registry.errors import LintFailed, RegistryError
-from registry.schema import Manifest
+from registry.load.schema import Manifest
 from tests import factory
 
 

@@ -15,7 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.catalog import (
+from registry.load.schema import Manifest
+from registry.load.tree import Layout, ManifestEntry, Registry, load_registry
+from registry.load.yaml_loader import parse_yaml
+from registry.render.catalog import (
     CATALOG_FILE,
     catalog_findings,
     catalog_is_stale,
@@ -23,9 +26,6 @@ from registry.catalog import (
     installable_status,
     render_catalog,
 )
-from registry.schema import Manifest
-from registry.tree import Layout, ManifestEntry, Registry, load_registry
-from registry.yaml_loader import parse_yaml
 from tests import factory
 
 GOLDEN = Path(__file__).parent / "golden" / "catalog" / "CATALOG.md"

@@ -94,8 +94,8 @@ def test_no_traceback_for_a_missing_root(tmp_path: Path) -> None:
 @needs_reference_catalog
 def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Path) -> None:
     """The 221-server reference passes; our stricter PSL rule needs 3 reviewed exceptions."""
-    from registry.lint import lint_paths
-    from registry.tree import Layout
+    from registry.lint.runner import lint_paths
+    from registry.load.tree import Layout
 
     exceptions = factory.write(
         tmp_path, "allowed-wildcards.txt", "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
@@ -117,8 +117,8 @@ def test_reference_catalog_lints_clean_with_its_reviewed_wildcards(tmp_path: Pat
 
 
 def test_stale_catalog_fails_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from registry.catalog import render_catalog
-    from registry.lint import lint_paths
+    from registry.lint.runner import lint_paths
+    from registry.render.catalog import render_catalog
 
     factory.tree(tmp_path)
     factory.write(tmp_path, "CATALOG.md", "# an old catalog\n")

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from registry.client import (
+from registry.errors import IndexRejected, ResolveError, SignatureError
+from registry.gateway.client import (
     DEFAULT_MAX_AGE,
     check_url,
     fetch,
@@ -25,9 +26,8 @@ from registry.client import (
     state_key,
     write_atomic,
 )
-from registry.errors import IndexRejected, ResolveError, SignatureError
-from registry.index import Index, build_index, parse_index
-from registry.schema import PLACEHOLDER_DIGEST, Manifest
+from registry.index.build import Index, build_index, parse_index
+from registry.load.schema import PLACEHOLDER_DIGEST, Manifest
 from registry.signing import generate_keypair, sign_index
 
 PUBLIC, PRIVATE = generate_keypair()
@@ -478,7 +478,7 @@ def write_tree(root: Path) -> None:
 
 
 def test_end_to_end_over_loopback_http(tmp_path: Path, served: tuple[str, Path]) -> None:
-    from registry.tree import Layout, load_registry
+    from registry.load.tree import Layout, load_registry
 
     base, folder = served
     write_tree(tmp_path / "tree")

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.diff import (
+from registry.lint.hosts import egress_covers
+from registry.load.schema import Manifest
+from registry.review.diff import (
     AREAS,
     Change,
     EntitlementDiff,
@@ -21,8 +23,6 @@ from registry.diff import (
     render_text,
     to_json,
 )
-from registry.hosts import egress_covers
-from registry.schema import Manifest
 from tests import factory
 
 BASE: dict[str, Any] = factory.go_static_manifest(

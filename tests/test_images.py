@@ -18,8 +18,8 @@ from typing import get_args
 
 import pytest
 
-from registry.buildargs import BUILD_ARG_KEYS
-from registry.schema import INSTALLABLE_BUILDERS, Builder, Manifest
+from registry.images.buildargs import BUILD_ARG_KEYS
+from registry.load.schema import INSTALLABLE_BUILDERS, Builder, Manifest
 from tests import factory
 
 PROJECT = Path(__file__).resolve().parents[1]

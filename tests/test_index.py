@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from registry.errors import IndexBuildError, IndexRejected, RegistryError
-from registry.gojson import Field, Struct, is_empty, marshal, quote
-from registry.index import (
+from registry.index.build import (
     OMITEMPTY,
     build_index,
     format_generated,
@@ -22,8 +21,9 @@ from registry.index import (
     manifest_json,
     parse_index,
 )
-from registry.schema import Manifest
-from registry.tree import Layout, load_registry
+from registry.index.gojson import Field, Struct, is_empty, marshal, quote
+from registry.load.schema import Manifest
+from registry.load.tree import Layout, load_registry
 from tests.factory import REFERENCE_CATALOG, needs_reference_catalog
 from tests.regen_golden import EPOCH, INDEX, TREE, golden_index
 

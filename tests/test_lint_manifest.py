@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from registry.errors import Severity
-from registry.lint import lint_paths
+from registry.lint.runner import lint_paths
 from tests import factory
 from tests.factory import manifest, toolspec
 

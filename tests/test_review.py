@@ -11,7 +11,7 @@ import pytest
 
 from registry.cli import main
 from registry.errors import RegistryError
-from registry.review import diff_refs, parse_server_ref, render_review, review_against
+from registry.review.against import diff_refs, parse_server_ref, render_review, review_against
 from tests import factory
 
 

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 
 from registry.build import BuildResult, SiteBuildError, build
 from registry.errors import LintFailed
-from registry.schema import Manifest, Toolspec
+from registry.load.schema import Manifest, Toolspec
+from registry.load.tree import Layout, ManifestEntry, Registry, ToolspecEntry
+from registry.load.yaml_loader import parse_yaml
 from registry.signing import generate_keypair, verify_index
 from registry.site.pages import BuildInfo, PageSpec, SitePages, toc_from_html
-from registry.tree import Layout, ManifestEntry, Registry, ToolspecEntry
-from registry.yaml_loader import parse_yaml
 from tests import factory
 from tests.test_site_catalog import (
     HOSTILE_DESCRIPTION,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry.lint import lint_paths
+from registry.lint.runner import lint_paths
 from tests import factory
 
 HOSTILE_DISPLAY = '<script>alert("display")</script>'

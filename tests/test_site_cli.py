@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from registry.catalog import render_catalog
 from registry.cli import main
+from registry.load.tree import Layout, load_registry
+from registry.render.catalog import render_catalog
 from registry.signing import generate_keypair, verify_index
-from registry.tree import Layout, load_registry
 from tests import factory
 
 

@@ -24,8 +24,8 @@ import pytest
 from invoke.collection import Collection
 from ruamel.yaml import YAML
 
-from registry.buildargs import BUILD_ARG_KEYS
 from registry.cli import build_parser
+from registry.images.buildargs import BUILD_ARG_KEYS
 from tests import factory
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry import yaml_loader
-from registry.yaml_loader import parse_yaml
+from registry.load import yaml_loader
+from registry.load.yaml_loader import parse_yaml
 
 
 def only_error(raw: bytes) -> str:

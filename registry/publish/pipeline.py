@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from registry.errors import LintFailed, PublishError
-from registry.index import format_generated
+from registry.index.build import format_generated
 from registry.publish.checks import (
     SITE_DIR,
     read_public_keys,
@@ -89,8 +89,8 @@ class PublishReport:
 
 
 def _lint(root: Path) -> int:
-    from registry.catalog import catalog_findings
-    from registry.lint import lint_paths
+    from registry.lint.runner import lint_paths
+    from registry.render.catalog import catalog_findings
 
     result = lint_paths(root, catalog_check=catalog_findings)
     if result.failed:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from registry.errors import PublishError, RegistryError
-from registry.index import format_generated, parse_index
+from registry.index.build import format_generated, parse_index
 from registry.publish.github import Asset, GitHubClient, GitHubError, Release
 from registry.signing import verify_index
 

@@ -4,9 +4,9 @@
 - :mod:`registry.site.pages`: which pages exist and their HTML (pure, autoescaped);
 - :mod:`registry.site.feed`, :mod:`registry.site.reference`: the Atom feed,
   JSON Schemas and the generated manifest/toolspec reference pages;
-- :mod:`registry.site.history`: when each version was added (git), for the feed;
+- :mod:`registry.load.history`: when each version was added (git), for the feed;
 - :mod:`registry.site.plugin`: the mkdocs plugin that puts them into a build;
-- :mod:`registry.site.command`: ``registryctl build``, ``catalog`` and ``serve``.
+- :mod:`registry.cli.site`: ``registryctl build``, ``catalog`` and ``serve``.
 
 The pipeline that runs it all is :mod:`registry.build`.
 """

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.diff import entitlement_diff
-from registry.index import format_generated
+from registry.review.diff import entitlement_diff
+from registry.index.build import format_generated
 from registry.site.pages import BuildInfo, version_url
 from registry.site.templates import template_environment
-from registry.tree import Registry
+from registry.load.tree import Registry
 
 FEED_FILE = "feed.xml"
 FEED_ENTRIES = 50

@@ -25,11 +25,11 @@ from datetime import datetime
 from html import unescape
 from typing import Literal, TypedDict
 
-from registry.catalog import ServerSummary, catalog_rows
-from registry.schema import BUILDERS, CATEGORIES
+from registry.render.catalog import ServerSummary, catalog_rows
+from registry.load.schema import BUILDERS, CATEGORIES
 from registry.site.templates import template_environment
 from registry.site.views import server_view
-from registry.tree import Registry
+from registry.load.tree import Registry
 
 PageKind = Literal["home", "server", "version", "categories", "category"]
 

@@ -14,9 +14,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from registry.rules.manifest import DIGEST
-from registry.rules.text import NAME
-from registry.schema import ENTRYPOINT, Manifest, Toolspec
+from registry.lint.manifest import DIGEST
+from registry.lint.text import NAME
+from registry.load.schema import ENTRYPOINT, Manifest, Toolspec
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VERSION_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"

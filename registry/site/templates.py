@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from registry.diff import escape_markdown
+from registry.review.diff import escape_markdown
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "site_templates"
 

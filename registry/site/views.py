@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
-from registry.catalog import ServerSummary, summarize
-from registry.diff import EntitlementDiff, entitlement_diff
-from registry.schema import Credential, Manifest, Toolspec
-from registry.tree import ManifestEntry, Registry
+from registry.render.catalog import ServerSummary, summarize
+from registry.review.diff import EntitlementDiff, entitlement_diff
+from registry.load.schema import Credential, Manifest, Toolspec
+from registry.load.tree import ManifestEntry, Registry
 
 SideEffect = Literal["read", "write", "destructive"]
 

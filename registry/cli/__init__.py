@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from registry.errors import RegistryError
 
 if TYPE_CHECKING:
-    from registry.lint import CatalogCheck
+    from registry.lint.runner import CatalogCheck
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -33,9 +33,9 @@ def _out(text: str) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from registry.lint import lint_paths
-    from registry.report import render_json, render_text
-    from registry.tree import Layout
+    from registry.lint.report import render_json, render_text
+    from registry.lint.runner import lint_paths
+    from registry.load.tree import Layout
 
     positional: Path | None = args.manifests
     if positional is not None:
@@ -68,15 +68,15 @@ def _catalog_check(root: Path) -> CatalogCheck | None:
     """A registry project (one with CATALOG.md or a site) keeps CATALOG.md current."""
     if not ((root / "CATALOG.md").exists() or (root / "mkdocs.yml").exists()):
         return None
-    from registry.catalog import catalog_findings
+    from registry.render.catalog import catalog_findings
 
     return catalog_findings
 
 
 def _cmd_lint_toolspecs(args: argparse.Namespace) -> int:
-    from registry.lint import lint_paths
-    from registry.report import render_text
-    from registry.tree import Layout
+    from registry.lint.report import render_text
+    from registry.lint.runner import lint_paths
+    from registry.load.tree import Layout
 
     manifests: Path = args.manifests
     layout = Layout(
@@ -123,14 +123,14 @@ def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     specs.set_defaults(func=_cmd_lint_toolspecs)
 
 
-# --- index & signing commands (registry.index, registry.signing, registry.client) ---
+# --- index & signing commands (registry.index.build, registry.signing, registry.gateway.client) ---
 
 SIGNING_KEY_ENV = ("GIG_INDEX_SIGNING_KEY", "GIG_SIGNING_KEY")
 PUBLIC_KEY_ENV = "GIG_REGISTRY_PUBKEY"
 
 
 def _write_output(path: Path, data: bytes) -> None:
-    from registry.client import write_atomic
+    from registry.gateway.client import write_atomic
 
     try:
         write_atomic(path, data)
@@ -171,9 +171,9 @@ def _public_keys(values: list[str] | None) -> list[str]:
 def _cmd_build_index(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from registry.index import build_index, format_generated, generated_time
-    from registry.lint import lint_paths
-    from registry.report import render_text
+    from registry.index.build import build_index, format_generated, generated_time
+    from registry.lint.report import render_text
+    from registry.lint.runner import lint_paths
 
     result = lint_paths(args.root)
     if result.findings:
@@ -207,8 +207,8 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
-    from registry.client import DEFAULT_MAX_INDEX_BYTES, fetch
     from registry.errors import KeyFormatError
+    from registry.gateway.client import DEFAULT_MAX_INDEX_BYTES, fetch
     from registry.signing import public_key_of, sign_index
 
     key = next((os.environ[name] for name in SIGNING_KEY_ENV if os.environ.get(name)), None)
@@ -223,7 +223,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from registry.client import (
+    from registry.gateway.client import (
         DEFAULT_MAX_INDEX_BYTES,
         DEFAULT_MAX_SIG_BYTES,
         decode_signature_file,
@@ -231,7 +231,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         signature_location,
         verify_and_parse,
     )
-    from registry.index import format_generated
+    from registry.index.build import format_generated
 
     keys = _public_keys(args.pub)
     raw = fetch(args.input, what="index", max_bytes=DEFAULT_MAX_INDEX_BYTES)
@@ -249,8 +249,8 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime, timedelta
 
-    from registry.client import load_trusted_index, resolve
-    from registry.index import manifest_json
+    from registry.gateway.client import load_trusted_index, resolve
+    from registry.index.build import manifest_json
 
     max_age = timedelta(days=args.max_age_days) if args.max_age_days > 0 else None
     index = load_trusted_index(
@@ -338,15 +338,15 @@ def _add_index(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     resolve.set_defaults(func=_cmd_resolve)
 
-# --- maintainer commands (registry.buildargs, registry.pin, registry.diff) ---
+# --- maintainer commands (registry.images.buildargs, registry.images.pin, registry.review.diff) ---
 
 EXIT_ESCALATES = 3
 
 
 def _cmd_build_args(args: argparse.Namespace) -> int:
-    from registry.buildargs import build_args, manifest_at, render_build_args
     from registry.errors import LintFailed
-    from registry.report import render_text
+    from registry.images.buildargs import build_args, manifest_at, render_build_args
+    from registry.lint.report import render_text
 
     try:
         manifest = manifest_at(args.path)
@@ -358,8 +358,8 @@ def _cmd_build_args(args: argparse.Namespace) -> int:
 
 
 def _cmd_pin(args: argparse.Namespace) -> int:
-    from registry.pin import pin_digest
-    from registry.review import parse_server_ref
+    from registry.images.pin import pin_digest
+    from registry.review.against import parse_server_ref
 
     name, version = parse_server_ref(args.ref)
     result = pin_digest(args.root, name, version, args.digest)
@@ -373,8 +373,8 @@ def _cmd_pin(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     import json
 
-    from registry.diff import render_markdown, render_text, to_json
-    from registry.review import diff_refs, render_review, review_against
+    from registry.review.against import diff_refs, render_review, review_against
+    from registry.review.diff import render_markdown, render_text, to_json
 
     if args.against is None:
         if len(args.targets) != 2:
@@ -442,13 +442,13 @@ def _add_maintainer(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_site(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from registry.site.command import add_parsers
+    from registry.cli.site import add_parsers
 
     add_parsers(sub)
 
 
 def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from registry.publish.command import add_parser
+    from registry.cli.publish import add_parser
 
     add_parser(sub)
 
@@ -481,5 +481,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())

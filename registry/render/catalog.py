@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from registry.errors import Finding
-from registry.schema import INSTALLABLE_BUILDERS, Manifest
+from registry.load.schema import INSTALLABLE_BUILDERS, Manifest
+from registry.load.tree import Registry, display_path
 from registry.site.templates import markdown_environment
-from registry.tree import Registry, display_path
 
 CATALOG_FILE = "CATALOG.md"
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from registry.errors import Finding
-from registry.tree import SKIPPED_DIRS
+from registry.load.tree import SKIPPED_DIRS
 
 SOURCE_SUFFIXES = frozenset(
     {".go", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py", ".rs", ".java", ".kt",

@@ -26,7 +26,7 @@ def _print(line: str, *, error: bool = False) -> None:
 
 
 def _print_findings(failed: LintFailed) -> None:
-    from registry.report import render_text
+    from registry.lint.report import render_text
 
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     files = len({finding.path for finding in failed.findings})
@@ -64,8 +64,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
     from registry.build import update_catalog
-    from registry.catalog import catalog_is_stale
-    from registry.lint import lint_paths
+    from registry.lint.runner import lint_paths
+    from registry.render.catalog import catalog_is_stale
 
     root: Path = args.root
     if args.check:

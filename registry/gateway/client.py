@@ -29,8 +29,8 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from registry.errors import IndexRejected, ResolveError, SignatureError
-from registry.index import Index, format_generated, parse_index
-from registry.schema import INSTALLABLE_BUILDERS, PLACEHOLDER_DIGEST, Manifest
+from registry.index.build import Index, format_generated, parse_index
+from registry.load.schema import INSTALLABLE_BUILDERS, PLACEHOLDER_DIGEST, Manifest
 from registry.semver import is_version
 from registry.signing import verify_index
 

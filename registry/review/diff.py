@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from registry.hosts import egress_covers
-from registry.schema import PLACEHOLDER_DIGEST, Credential, Manifest
+from registry.lint.hosts import egress_covers
+from registry.load.schema import PLACEHOLDER_DIGEST, Credential, Manifest
 
 ChangeKind = Literal["added", "removed", "changed"]
 

@@ -14,7 +14,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from registry.tree import MANIFESTS
+from registry.load.tree import MANIFESTS
 
 _GIT_TIMEOUT_SECONDS = 30
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.errors import Finding
-from registry.yaml_loader import Loc, YamlDocument
+from registry.load.yaml_loader import Loc, YamlDocument
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 MAX_NAME = 63

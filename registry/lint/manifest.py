@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from registry.errors import Finding, Severity
-from registry.hosts import PublicSuffixes, egress_problems
-from registry.rules.text import (
+from registry.lint.hosts import PublicSuffixes, egress_problems
+from registry.lint.text import (
     MAX_NAME,
     NAME,
     env_problem,
@@ -16,10 +16,10 @@ from registry.rules.text import (
     header_problem,
     unsafe_text_findings,
 )
-from registry.schema import ENTRYPOINT, SCHEMA_VERSION, Manifest
+from registry.load.schema import ENTRYPOINT, SCHEMA_VERSION, Manifest
+from registry.load.tree import ManifestEntry
+from registry.load.yaml_loader import YamlDocument
 from registry.semver import is_version
-from registry.tree import ManifestEntry
-from registry.yaml_loader import YamlDocument
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 # host/owner/repo, no scheme: the builder clones https://<repo>.

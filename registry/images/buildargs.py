@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from registry.errors import Finding, LintFailed, RegistryError, errors_only
-from registry.schema import Manifest
+from registry.load.schema import Manifest
+from registry.load.tree import MANIFESTS, Layout, Registry, load_registry
 from registry.semver import is_version, version_key
-from registry.tree import MANIFESTS, Layout, Registry, load_registry
 
 BUILD_ARG_KEYS = ("SOURCE_REPO", "SOURCE_TAG", "PACKAGE", "BUILDER", "NAME", "VERSION")
 MAX_VALUE = 256
@@ -108,9 +108,9 @@ def resolve_manifest_path(path: Path) -> tuple[Path, Path]:
 
 
 def lint_tree(root: Path) -> tuple[Registry, list[Finding]]:
-    """Lint ``root`` with :mod:`registry.lint`; schema validation alone if it is absent."""
+    """Lint ``root`` with :mod:`registry.lint.runner`; schema validation alone if it is absent."""
     try:
-        from registry.lint import lint_paths
+        from registry.lint.runner import lint_paths
     except ImportError:  # pragma: no cover - lint ships with the package
         return load_registry(Layout.of_root(root))
     result = lint_paths(root)

@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from registry.diff import (
+from registry.errors import Finding, RegistryError
+from registry.images.pin import manifest_file
+from registry.load.schema import Manifest, validate_document
+from registry.load.tree import MANIFESTS, display_path
+from registry.load.yaml_loader import parse_yaml
+from registry.review.diff import (
     EntitlementDiff,
     entitlement_diff,
     escape_markdown,
@@ -25,12 +30,7 @@ from registry.diff import (
     render_text,
     to_json,
 )
-from registry.errors import Finding, RegistryError
-from registry.pin import manifest_file
-from registry.schema import Manifest, validate_document
 from registry.semver import is_version, version_key
-from registry.tree import MANIFESTS, display_path
-from registry.yaml_loader import parse_yaml
 
 GIT_TIMEOUT = 120
 

@@ -7,12 +7,12 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from registry.errors import Finding
-from registry.hosts import host_allowed, hostname_problems
-from registry.rules.manifest import TOOL_NAME
-from registry.rules.text import header_problem, unsafe_text_findings
-from registry.schema import Manifest, ToolSpecTool
-from registry.tree import ToolspecEntry
-from registry.yaml_loader import Loc, YamlDocument
+from registry.lint.hosts import host_allowed, hostname_problems
+from registry.lint.manifest import TOOL_NAME
+from registry.lint.text import header_problem, unsafe_text_findings
+from registry.load.schema import Manifest, ToolSpecTool
+from registry.load.tree import ToolspecEntry
+from registry.load.yaml_loader import Loc, YamlDocument
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PARAM_NAME = re.compile(r"^[A-Za-z0-9_$@.\[\]:-]{1,128}$")

@@ -2,9 +2,9 @@
 
 :func:`build_index` turns manifests into the exact bytes the Go reference's
 ``json.Marshal`` writes for ``{schemaVersion, generated, servers: {name:
-{latest, versions: {version: manifest}}}}`` (see :mod:`registry.gojson` for the
+{latest, versions: {version: manifest}}}}`` (see :mod:`registry.index.gojson` for the
 encoding rules). Struct field order is the field declaration order of the
-models in :mod:`registry.schema`; which fields are ``omitempty`` is the table
+models in :mod:`registry.load.schema`; which fields are ``omitempty`` is the table
 below, mirroring the Go struct tags.
 
 :func:`parse_index` is the other direction, for gateways and ``registryctl
@@ -21,8 +21,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from registry.errors import IndexBuildError, IndexRejected
-from registry.gojson import Field, Struct, marshal
-from registry.schema import Credential, Entitlements, Image, Inject, Manifest, Source, Tool
+from registry.index.gojson import Field, Struct, marshal
+from registry.load.schema import Credential, Entitlements, Image, Inject, Manifest, Source, Tool
 from registry.semver import highest, is_version
 
 INDEX_SCHEMA_VERSION = 1

@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 
 from registry.errors import Finding
-from registry.schema import Manifest, Toolspec, validate_document
+from registry.load.schema import Manifest, Toolspec, validate_document
+from registry.load.yaml_loader import YamlDocument, parse_yaml
 from registry.semver import is_version, version_key
-from registry.yaml_loader import YamlDocument, parse_yaml
 
 MANIFESTS = "manifests"
 TOOLSPECS = "toolspecs"

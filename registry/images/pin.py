@@ -22,12 +22,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from registry.buildargs import lint_tree
 from registry.errors import Finding, LintFailed, RegistryError, errors_only
-from registry.schema import PLACEHOLDER_DIGEST, Manifest, validate_document
+from registry.images.buildargs import lint_tree
+from registry.load.schema import PLACEHOLDER_DIGEST, Manifest, validate_document
+from registry.load.tree import MANIFESTS, display_path
+from registry.load.yaml_loader import parse_yaml
 from registry.semver import is_version
-from registry.tree import MANIFESTS, display_path
-from registry.yaml_loader import parse_yaml
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")

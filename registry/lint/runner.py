@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.errors import Finding, Severity, errors_only
-from registry.hosts import hostname_problems, public_suffixes
-from registry.rules.manifest import manifest_findings
-from registry.rules.policy import policy_findings
-from registry.rules.toolspec import toolspec_findings
-from registry.tree import Layout, Registry, display_path, load_registry
+from registry.lint.hosts import hostname_problems, public_suffixes
+from registry.lint.manifest import manifest_findings
+from registry.lint.policy import policy_findings
+from registry.lint.toolspec import toolspec_findings
+from registry.load.tree import Layout, Registry, display_path, load_registry
 
 CatalogCheck = Callable[[Path, Registry], list[Finding]]
 

@@ -1,12 +1,12 @@
 """The manifest and toolspec models, field for field the Go reference schema.
 
-Field declaration order is the Go struct order: :mod:`registry.index` emits
+Field declaration order is the Go struct order: :mod:`registry.index.build` emits
 JSON in this order, so do not reorder fields. Every model forbids unknown
 fields and uses strict types: ``tag: 1.10`` (a YAML float) is an error, not
 the string ``"1.1"``.
 
 Structure and types live here; cross-field and registry-wide rules live in
-:mod:`registry.lint`. pydantic stays inside this module and
+:mod:`registry.lint.runner`. pydantic stays inside this module and
 :func:`validate_document`: its errors become located findings.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from registry.errors import Finding
-from registry.yaml_loader import Loc, YamlDocument
+from registry.load.yaml_loader import Loc, YamlDocument
 
 SCHEMA_VERSION = 1
 

@@ -112,7 +112,7 @@ def request_from(args: argparse.Namespace, *, now: datetime) -> PublishRequest:
 
 def run(args: argparse.Namespace) -> int:
     """``registryctl publish``; a refusal raises a ``RegistryError`` for the CLI to print."""
-    from registry.report import github_annotation
+    from registry.lint.report import github_annotation
 
     request = request_from(args, now=datetime.now(UTC))
     try:

@@ -1,1 +1,0 @@
-"""Lint rules, one module per kind of file."""
