@@ -9,15 +9,14 @@ off the ratio (about 2.0 means linear).
 from __future__ import annotations
 
 import importlib.util
-import json
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from registry.lint.runner import lint_paths
+from tests import catalogs
 
 GOALS = {
     ("lint", "reference"): 1.5,
@@ -28,74 +27,13 @@ GOALS = {
 
 
 def synthetic_catalog(root: Path, servers: int) -> Path:
-    """Write ``servers`` valid toolpack servers (8 tools each, 4 with a second version)."""
-    (root / "denylist").mkdir(parents=True, exist_ok=True)
-    (root / "denylist" / "exfil-domains.txt").write_text("webhook.site\n")
-    categories = ["dev-tools", "comms", "productivity", "CRM", "finance", "search"]
-    for index in range(servers):
-        name = f"svc{index:05d}"
-        versions = ["0.1.0", "0.2.0"] if index % 4 == 0 else ["0.1.0"]
-        for version in versions:
-            tools = [f"list_things_{t}" for t in range(6)] + ["create_thing", "delete_thing"]
-            manifest: dict[str, Any] = {
-                "schemaVersion": 1,
-                "name": name,
-                "version": version,
-                "source": {"repo": "github.com/gigmcp/toolpack", "tag": "v0.1.0"},
-                "image": {
-                    "ref": f"ghcr.io/gigmcp/{name}-mcp",
-                    "digest": "sha256:" + f"{index * 2 + versions.index(version) + 1:064x}",
-                    "entrypoint": "/app/server",
-                    "builder": "toolpack",
-                },
-                "tier": "sealed",
-                "entitlements": {"egress": [f"api.{name}.example.com"]},
-                "credentials": [{
-                    "id": f"{name}_token", "type": "oauth2", "provider": name,
-                    "vendor": name, "scopes": ["read", "write"],
-                    "inject": {"header": "Authorization", "format": "Bearer {token}"},
-                }],
-                "tools": [{"name": t, "default": not t.startswith(("create", "delete"))}
-                          for t in tools],
-                "displayName": f"Service {index}",
-                "description": f"Synthetic service number {index} for benchmarks.",
-                "category": categories[index % len(categories)],
-            }
-            spec = {
-                "schemaVersion": 1, "name": name, "version": version,
-                "baseUrl": f"https://api.{name}.example.com",
-                "tools": [{
-                    "name": t,
-                    "description": f"Tool {t} of {name}",
-                    "method": "DELETE" if t.startswith("delete") else
-                              "POST" if t.startswith("create") else "GET",
-                    "path": "/v1/things/{id}" if t.startswith("delete") else "/v1/things",
-                    "params": [{"name": "id", "in": "path", "type": "string", "required": True}]
-                    if t.startswith("delete") else
-                    [{"name": "limit", "in": "query", "type": "integer",
-                      "description": "Page size"}],
-                } for t in tools],
-            }
-            for kind, doc in (("manifests", manifest), ("toolspecs", spec)):
-                path = root / kind / name / f"{version}.yaml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(doc, indent=2) + "\n")
-    return root
+    """``servers`` valid toolpack servers (8 tools each, every 4th with a second version)."""
+    return catalogs.synthetic_catalog(root, servers, tools=8, second_every=4)
 
 
-# The reference passes the Go linter; our public-suffix rule is stricter and
-# needs these three reviewed exceptions (see tests/test_cli_lint.py).
-REFERENCE_WILDCARDS = "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
-
-
-def reference_overlay(reference: Path, root: Path) -> Path:
-    """A tree that links to the reference's folders and adds the reviewed wildcards."""
-    root.mkdir(parents=True)
-    for part in ("manifests", "toolspecs", "denylist"):
-        (root / part).symlink_to((reference / part).resolve(), target_is_directory=True)
-    (root / "policy").mkdir()
-    (root / "policy" / "allowed-wildcards.txt").write_text(REFERENCE_WILDCARDS)
-    return root
+def reference_tree(reference: Path, root: Path) -> Path:
+    """A copy of the reference catalog with its three reviewed wildcards."""
+    return catalogs.reference_copy(reference, root)
 
 
 def _time(func: Callable[[], object]) -> float:
@@ -176,7 +114,7 @@ def run(reference: Path, synthetic_servers: int, include_site: bool) -> None:
         catalogs: list[tuple[str, Path, int]] = []
         if reference.is_dir():
             count = len(list((reference / "manifests").iterdir()))
-            overlay = reference_overlay(reference, Path(tmp) / "reference")
+            overlay = reference_tree(reference, Path(tmp) / "reference")
             catalogs.append(("reference", overlay, count))
         else:
             print(f"bench: no reference catalog at {reference}; synthetic catalogs only")

@@ -1,21 +1,50 @@
-"""Findings and the project's one exception hierarchy.
+"""Findings and the project's one exception tree.
 
-A :class:`Finding` is one located problem in one file. Lint and loading collect
-findings instead of raising, so a contributor sees every problem at once. The
-exceptions are for the pipeline stages after lint (signing, verification,
-publishing): each carries a message fit for a user, never a traceback.
+A :class:`Finding` is one located problem in one file, with the stable code
+of the rule that found it (:mod:`registry.rules`). Loading and lint collect
+findings instead of raising, so a contributor sees every problem at once.
+The exceptions are for everything else a user can get wrong or meet
+(signing, verification, building, publishing); each carries a message fit
+for a user, never a traceback, and every one of them is a
+:class:`RegistryError`, the one type the CLI and the tasks catch.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+from typing import Literal
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, format, separator or unassigned character escaped.
+
+    What a contributor wrote reaches terminals, CI logs and GitHub's workflow
+    command parser through finding messages: escaped, it can neither break a
+    line (and start a ``::command::`` of its own), move the cursor, nor hide
+    text behind a bidirectional override.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES:
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True, order=True)
@@ -28,11 +57,15 @@ class Finding:
     field: str
     message: str
     severity: Severity = Severity.ERROR
+    code: str = ""
+    """The stable code of the rule (``E003``); see :mod:`registry.rules`."""
 
     def format(self) -> str:
-        where = f"{self.path}:{self.line}:{self.col}"
-        field = f"{self.field}: " if self.field else ""
-        return f"{where}: {self.severity.value}: {field}{self.message}"
+        """``path:line:col: error: field: message [CODE]``, safe to print anywhere."""
+        where = f"{printable(self.path)}:{self.line}:{self.col}"
+        field = f"{printable(self.field)}: " if self.field else ""
+        code = f" [{self.code}]" if self.code else ""
+        return f"{where}: {self.severity.value}: {field}{printable(self.message)}{code}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -40,6 +73,7 @@ class Finding:
             "line": self.line,
             "col": self.col,
             "field": self.field,
+            "code": self.code,
             "message": self.message,
             "severity": self.severity.value,
         }
@@ -66,6 +100,36 @@ class LintFailed(RegistryError):
         super().__init__(f"lint failed with {count} error{'s' if count != 1 else ''}")
 
 
+class PinRejected(LintFailed):
+    """A pinned tree failed lint and the manifest was restored; lists every finding."""
+
+    def __init__(self, path: Path, findings: list[Finding]) -> None:
+        super().__init__(findings)
+        self.path = path
+
+    def __str__(self) -> str:
+        lines = [f"{printable(self.path.as_posix())}: pin reverted, the tree does not pass lint:"]
+        lines += [f"  {finding.format()}" for finding in sorted(self.findings)]
+        return "\n".join(lines)
+
+
+RefusalKind = Literal["link", "special", "too_large", "unreadable"]
+
+
+class FileRefused(RegistryError):
+    """A file is a link or not a regular file, is too large, or cannot be read."""
+
+    def __init__(self, path: Path, kind: RefusalKind, reason: str) -> None:
+        super().__init__(f"{printable(path.as_posix())} {reason}")
+        self.path = path
+        self.kind: RefusalKind = kind
+        self.reason = reason
+
+
+class GitError(RegistryError):
+    """git is missing, timed out, or failed; the message never shows a credential."""
+
+
 class KeyFormatError(RegistryError):
     """A signing or verification key is malformed (never contains key material)."""
 
@@ -79,12 +143,24 @@ class IndexBuildError(RegistryError):
 
 
 class IndexRejected(RegistryError):
-    """An index cannot be fetched, parsed, or is stale/rolled back."""
+    """An index cannot be fetched, parsed, or is stale, from the future or rolled back."""
 
 
 class ResolveError(RegistryError):
     """An install ref does not resolve to an installable manifest."""
 
 
+class SiteBuildError(RegistryError):
+    """mkdocs could not build the site (strict warnings, broken config, a template error)."""
+
+
 class PublishError(RegistryError):
     """Publishing to a release or Pages failed; what is live is untouched."""
+
+
+class GitHubError(PublishError):
+    """A GitHub API call failed; ``status`` is the HTTP status (0: no response)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

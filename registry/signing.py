@@ -80,6 +80,18 @@ def parse_public_keys(text: str) -> list[str]:
     return [part for part in re.split(r"[\s,]+", text) if part]
 
 
+def trusted_keys(text: str, source: str) -> list[str]:
+    """The public keys listed in ``text`` (a key file, an env var), each checked.
+
+    Raises :class:`KeyFormatError` naming ``source`` and the key's position
+    when one is malformed; an empty list when ``text`` holds none.
+    """
+    keys = parse_public_keys(text)
+    for number, key in enumerate(keys, start=1):
+        load_public_key(key, what=f"{source}: key #{number}")
+    return keys
+
+
 def sign_index(raw: bytes, private_key_hex: str) -> str:
     """The content of ``index.json.sig`` for the index bytes ``raw``: hex signature + newline."""
     signing_key = load_private_key(private_key_hex)

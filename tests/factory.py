@@ -4,6 +4,7 @@
 thing and check the one finding it causes. ``go_static_manifest()`` is a
 smaller valid manifest built from source with the default builder.
 ``registry_repo()`` commits a tree as a publishable git repository.
+``lint_errors()`` lints a tree and returns its errors as the lines lint prints.
 ``REFERENCE_CATALOG`` is the real catalog beside the repository, which
 compatibility tests read when it is there.
 """
@@ -12,12 +13,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from registry.errors import errors_only
+from registry.lint.runner import lint_paths
 from registry.load.tree import Layout, load_registry
 from registry.render.catalog import render_catalog
 
@@ -154,11 +158,24 @@ def tree(
     return root
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` as a fixed test committer; returns its standard output."""
+def lint_errors(root: Path, **kwargs: Any) -> list[str]:
+    """Lint ``root`` (``kwargs`` go to ``lint_paths``); its errors as lint prints them."""
+    return [finding.format() for finding in errors_only(lint_paths(root, **kwargs).findings)]
+
+
+def git(cwd: Path, *args: str, when: str | None = None) -> str:
+    """Run git in ``cwd`` as a fixed test committer; returns its standard output.
+
+    The user's and the system's git configuration are ignored; ``when``
+    (``@1700000000 +0000``) fixes the author and committer dates.
+    """
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    if when is not None:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
     return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
+         "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd, check=True, capture_output=True, text=True, env=env,
     ).stdout
 
 

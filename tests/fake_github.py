@@ -17,6 +17,7 @@ asset name is a 422. Faults are injected here, never in the code under test.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import itertools
@@ -28,8 +29,10 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import serve
 
 TOKEN = "test-token-not-a-secret"  # a fixed token for loopback tests
 
@@ -96,33 +99,20 @@ class FakeGitHub:
         self.before_update: Callable[[], None] | None = None
         """Runs when a release update arrives, before it is applied (a concurrent actor)."""
         self._ids = itertools.count(1)
-        self._servers: list[ThreadingHTTPServer] = []
-        self._threads: list[threading.Thread] = []
+        self._servers = contextlib.ExitStack()
         self.api_url = self.uploads_url = self.storage_url = ""
 
     # --- lifecycle -----------------------------------------------------------
 
     def __enter__(self) -> FakeGitHub:
-        urls = []
-        for role in ("api", "uploads", "storage"):
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, role))
-            server.daemon_threads = True
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            thread.start()
-            self._servers.append(server)
-            self._threads.append(thread)
-            urls.append(f"http://127.0.0.1:{server.server_address[1]}")
-        self.api_url, self.uploads_url, self.storage_url = urls
+        self.api_url, self.uploads_url, self.storage_url = (
+            self._servers.enter_context(serve(_handler(self, role)))
+            for role in ("api", "uploads", "storage")
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._servers.close()
 
     @property
     def web_url(self) -> str:

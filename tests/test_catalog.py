@@ -15,17 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.layout import CATALOG_FILE
 from registry.load.schema import Manifest
 from registry.load.tree import Layout, ManifestEntry, Registry, load_registry
 from registry.load.yaml_loader import parse_yaml
 from registry.render.catalog import (
-    CATALOG_FILE,
     catalog_findings,
     catalog_is_stale,
     catalog_rows,
-    installable_status,
     render_catalog,
 )
+from registry.status import planned_reasons, status_of
 from tests import factory
 
 GOLDEN = Path(__file__).parent / "golden" / "catalog" / "CATALOG.md"
@@ -129,9 +129,8 @@ def test_installable_needs_a_pinned_digest_and_a_shipped_builder(
     if builder:
         image["builder"] = builder
     manifest = Manifest.model_validate(factory.manifest(image=image))
-    found, reason = installable_status(manifest)
-    assert found == status
-    assert bool(reason) == (status == "planned")
+    assert status_of(manifest) == status
+    assert bool(planned_reasons(manifest)) == (status == "planned")
 
 
 def _table_rows(text: str) -> list[str]:

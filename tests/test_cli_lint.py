@@ -37,7 +37,7 @@ def test_findings_then_summary_and_exit_one(
     assert out[-1] == "1 error in 2 files checked"
     assert out[0].endswith(
         "manifests/acme/0.1.0.yaml:18:7: error: entitlements.egress[0]: github.io is a public "
-        "suffix: *.github.io would reach every one of its registrants; list the exact hosts"
+        "suffix: *.github.io would reach every one of its registrants; list the exact hosts [E009]"
     )
     assert not any(line.startswith("::error") for line in out)
 
@@ -51,7 +51,7 @@ def test_github_annotations_inside_actions(
                    if line.startswith("::error")]
     assert len(annotations) == 1
     assert annotations[0].startswith("::error file=")
-    assert ",line=18,col=7::entitlements.egress[0]: github.io is a public suffix" in (
+    assert ",line=18,col=7,title=E009::entitlements.egress[0]: github.io is a public suffix" in (
         annotations[0]
     )
 

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 from registry.errors import IndexRejected, ResolveError, SignatureError
-from registry.gateway.client import (
-    DEFAULT_MAX_AGE,
-    check_url,
-    fetch,
-    load_state,
-    load_trusted_index,
-    resolve,
-    signature_location,
-    state_key,
-    write_atomic,
-)
-from registry.index.build import Index, build_index, parse_index
-from registry.load.schema import PLACEHOLDER_DIGEST, Manifest
+from registry.fileio import write_atomic
+from registry.gateway.fetch import check_url, fetch, signature_location
+from registry.gateway.resolve import resolve
+from registry.gateway.trust import DEFAULT_MAX_AGE, load_state, load_trusted_index, state_key
+from registry.index.build import build_index
+from registry.index.parse import Index, parse_index
+from registry.layout import PLACEHOLDER_DIGEST
+from registry.load.schema import Manifest
 from registry.signing import generate_keypair, sign_index
+from tests.loopback import serve, serve_directory
 
 PUBLIC, PRIVATE = generate_keypair()
 OTHER_PUBLIC, OTHER_PRIVATE = generate_keypair()
@@ -132,15 +126,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """(base URL, served folder) of a loopback HTTP server on an ephemeral port."""
     folder = tmp_path / "www"
     folder.mkdir()
-    handler = functools.partial(_Handler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_directory(folder, _Handler) as url:
+        yield url, folder
 
 
 # --- URL policy and fetching ------------------------------------------------
@@ -528,6 +515,8 @@ def test_cli_pipeline_end_to_end(
     assert code == 0, err
     assert "2 servers, 3 manifests, generated 2026-01-01T00:00:00Z" in out
     assert json.loads(index.read_bytes())["servers"]["echo"]["latest"] == "0.10.0"
+    # Every run takes the key out of the environment before it does anything else.
+    monkeypatch.setenv("GIG_INDEX_SIGNING_KEY", PRIVATE)
     assert _run(["sign", "--in", str(index), "--out", str(sig)], capsys)[0] == 0
     assert _run(["verify", "--in", f"{base}/index.json", "--pub", PUBLIC], capsys)[0] == 0
 
@@ -609,17 +598,11 @@ def test_a_release_switch_between_downloads_is_retried_once(switches: int) -> No
         "/index.json": [old] * switches + [new],
         "/index.json.sig": [sign_index(new, PRIVATE).encode()],
     }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SwitchingRelease)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/index.json"
+    with serve(_SwitchingRelease) as base:
+        url = f"{base}/index.json"
         if switches == 1:
             index = load_trusted_index(url, public_keys=[PUBLIC], state_path=None, now=NOW)
             assert index.generated == T0 + timedelta(hours=1)
         else:
             with pytest.raises(SignatureError):
                 load_trusted_index(url, public_keys=[PUBLIC], state_path=None, now=NOW)
-    finally:
-        server.shutdown()
-        server.server_close()

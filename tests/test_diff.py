@@ -11,18 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.lint.hosts import egress_covers
+from registry.egress import egress_covers
 from registry.load.schema import Manifest
+from registry.render.markdown import escape_markdown
 from registry.review.diff import (
     AREAS,
     Change,
     EntitlementDiff,
     entitlement_diff,
-    escape_markdown,
-    render_markdown,
-    render_text,
-    to_json,
 )
+from registry.review.render import render_markdown, render_text, to_json
 from tests import factory
 
 BASE: dict[str, Any] = factory.go_static_manifest(
@@ -132,7 +130,11 @@ def test_wildcard_over_a_sibling_domain_escalates() -> None:
         manifest(entitlements={"egress": ["*.acme.example"]}),
         manifest(entitlements={"egress": ["*.acme.example", "*.badacme.example"]}),
     )
-    assert only(diff).escalation
+    (egress,) = [change for change in diff.changes if change.area == "egress"]
+    assert egress.escalation
+    # ... and the sealed credential now reaches another registrable domain.
+    (domains,) = [change for change in diff.changes if change.subject == "credentials.domains"]
+    assert domains.escalation and domains.after == "acme.example, badacme.example"
 
 
 @pytest.mark.parametrize(
@@ -220,9 +222,13 @@ def test_inject_env_added() -> None:
 def test_sealed_to_entrusted_escalates_and_back_does_not() -> None:
     sealed, entrusted = manifest(), manifest(tier="entrusted")
     up = only(entitlement_diff(sealed, entrusted))
-    down = only(entitlement_diff(entrusted, sealed))
+    down = entitlement_diff(entrusted, sealed)
     assert (up.area, up.before, up.after, up.escalation) == ("tier", "sealed", "entrusted", True)
-    assert (down.area, down.escalation) == ("tier", False)
+    assert [(c.area, c.subject, c.escalation) for c in down.changes] == [
+        ("tier", "tier", False),
+        # Now injected by the gateway: shown, but the same domains as before.
+        ("credential", "credentials.domains", False),
+    ]
 
 
 def test_default_flip_to_true_escalates() -> None:

@@ -19,7 +19,8 @@ from typing import get_args
 import pytest
 
 from registry.images.buildargs import BUILD_ARG_KEYS
-from registry.load.schema import INSTALLABLE_BUILDERS, Builder, Manifest
+from registry.load.schema import Builder, Manifest
+from registry.status import INSTALLABLE_BUILDERS
 from tests import factory
 
 PROJECT = Path(__file__).resolve().parents[1]

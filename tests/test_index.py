@@ -19,9 +19,9 @@ from registry.index.build import (
     format_generated,
     generated_time,
     manifest_json,
-    parse_index,
 )
 from registry.index.gojson import Field, Struct, is_empty, marshal, quote
+from registry.index.parse import parse_index
 from registry.load.schema import Manifest
 from registry.load.tree import Layout, load_registry
 from tests.factory import REFERENCE_CATALOG, needs_reference_catalog

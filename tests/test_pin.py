@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from registry.cli import main
-from registry.errors import RegistryError
-from registry.images.pin import PinRejected, pin_digest, replace_digest
+from registry.errors import PinRejected, RegistryError
+from registry.images.pin import pin_digest, replace_digest
 
 PLACEHOLDER = "sha256:" + "0" * 64
 DIGEST = "sha256:" + "0123456789abcdef" * 4

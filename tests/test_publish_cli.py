@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -63,8 +62,7 @@ def test_publish_end_to_end_from_the_command_line(
         live = read_latest_via_api(fake)
         assert live is not None and live.tag == "index-20260101T000000Z"
         # The release points at the commit that was published.
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        head = factory.git(root, "rev-parse", "HEAD").strip()
         assert fake.tags[live.tag] == head
 
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from registry.errors import PublishError
-from registry.publish.pages import AUTHOR_NAME, push_site, redact, remote_tip
+from registry.git import redact
+from registry.publish.pages import AUTHOR_NAME, push_site, remote_tip
+from tests.factory import git
 
 GENERATED = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

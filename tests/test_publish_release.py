@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from registry.errors import PublishError, SignatureError
-from registry.publish.github import GitHubClient, GitHubError
+from registry.errors import GitHubError, PublishError, SignatureError
+from registry.publish.github import GitHubClient
 from registry.publish.release import (
     INDEX_ASSET,
     SIGNATURE_ASSET,

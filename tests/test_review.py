@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,9 @@ import pytest
 
 from registry.cli import main
 from registry.errors import RegistryError
-from registry.review.against import diff_refs, parse_server_ref, render_review, review_against
+from registry.layout import parse_server_ref
+from registry.review.against import diff_refs, review_against
+from registry.review.render import render_review
 from tests import factory
 
 
@@ -20,11 +21,7 @@ def doc(name: str = "acme", version: str = "1.0.0", **changes: Any) -> dict[str,
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.com",
-         "-c", "commit.gpgsign=false", *args],
-        check=True, capture_output=True,
-    )
+    factory.git(repo, *args)
 
 
 def commit_all(repo: Path, message: str) -> None:
@@ -98,8 +95,8 @@ def test_explicit_paths_only(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("README.md", "expected manifests/<name>/<version>.yaml"),
-        ("manifests/acme/latest.yaml", "expected manifests/<name>/<version>.yaml"),
+        ("README.md", "expected manifests/ or toolspecs/<name>/<version>.yaml"),
+        ("manifests/acme/latest.yaml", "expected manifests/ or toolspecs/<name>/<version>.yaml"),
         ("manifests/ghost/1.0.0.yaml", "no such manifest, here or at main"),
     ],
 )
@@ -123,7 +120,7 @@ def test_bad_git_refs(repo: Path, ref: str, message: str) -> None:
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
     factory.write_manifest(tmp_path, doc())
-    with pytest.raises(RegistryError, match="git rev-parse failed"):
+    with pytest.raises(RegistryError, match="git failed while reading rev-parse"):
         review_against(tmp_path, "main")
 
 
@@ -179,7 +176,7 @@ def test_diff_refs(tmp_path: Path) -> None:
     [
         ("acme@9.9.9", "manifests/acme/9.9.9.yaml: no such manifest"),
         ("acme", "expected NAME@VERSION"),
-        ("../x@1.0.0", "is not a server name"),
+        ("../x@1.0.0", "expected NAME@VERSION"),
     ],
 )
 def test_diff_refs_errors(tmp_path: Path, old: str, message: str) -> None:

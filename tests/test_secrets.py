@@ -156,3 +156,55 @@ def test_full_publish_never_reveals_the_signing_key(tmp_path: Path) -> None:
     # The public key is expected in places (the site's install instructions may show it);
     # what matters is that the signature in the release verifies with it.
     assert b"released index-" in runs[3].stdout and b"released index-" in runs[4].stdout
+
+
+def _build_with_key(
+    root: Path, out: Path, private: str, *extra: str
+) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "GIG_INDEX_SIGNING_KEY": private, "SOURCE_DATE_EPOCH": "1767225600"}
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", "build", "--root", str(root), "--out", str(out),
+         *extra],
+        cwd=root, env=env, capture_output=True, timeout=600, check=False,
+    )
+
+
+def test_a_docs_link_to_the_process_environment_is_refused_and_leaks_nothing(
+    tmp_path: Path,
+) -> None:
+    _, private = generate_keypair()
+    root = registry_repo(tmp_path / "registry", None)
+    (root / "docs").mkdir()
+    (root / "docs" / "index-of-env.md").symlink_to("/proc/self/environ")
+    (root / "docs" / "environ.png").symlink_to("/proc/self/environ")
+    done = _build_with_key(root, tmp_path / "dist", private)
+    assert done.returncode == 1
+    assert b"docs/environ.png" in done.stdout and b"[F005]" in done.stdout
+    assert not (tmp_path / "dist").exists()
+    assert scan([("stdout", done.stdout), ("stderr", done.stderr),
+                 *files_under(tmp_path)], private) == []
+
+
+def test_site_code_never_sees_the_key_in_the_environment(tmp_path: Path) -> None:
+    """A mkdocs hook (code a site configuration may run) copies its environment into the site."""
+    _, private = generate_keypair()
+    root = registry_repo(tmp_path / "registry", None)
+    site = tmp_path / "site-config"
+    (site / "docs").mkdir(parents=True)
+    (site / "dump.py").write_text(
+        "import json, os\n"
+        "def on_post_build(config):\n"
+        "    path = os.path.join(config['site_dir'], 'environment.json')\n"
+        "    with open(path, 'w') as stream:\n"
+        "        json.dump(dict(os.environ), stream)\n"
+    )
+    (site / "mkdocs.yml").write_text(
+        f"INHERIT: {PROJECT / 'registry' / 'site' / 'mkdocs.yml'}\n"
+        "docs_dir: docs\nhooks:\n  - dump.py\n"
+    )
+    done = _build_with_key(root, tmp_path / "dist", private, "--config", str(site / "mkdocs.yml"))
+    assert done.returncode == 0, done.stderr.decode()
+    dumped = (tmp_path / "dist" / "site" / "environment.json").read_bytes()
+    assert b"SOURCE_DATE_EPOCH" in dumped  # the hook ran and saw the environment
+    assert (tmp_path / "dist" / "index.json.sig").is_file()  # and the index was signed
+    assert scan([("site environment", dumped), *files_under(tmp_path / "dist")], private) == []

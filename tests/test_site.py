@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,15 +17,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.build import BuildResult, SiteBuildError, build
-from registry.errors import LintFailed
+from registry.build import BuildResult, build
+from registry.errors import LintFailed, SiteBuildError
 from registry.load.schema import Manifest, Toolspec
 from registry.load.tree import Layout, ManifestEntry, Registry, ToolspecEntry
 from registry.load.yaml_loader import parse_yaml
 from registry.signing import generate_keypair, verify_index
 from registry.site.pages import BuildInfo, PageSpec, SitePages, toc_from_html
 from tests import factory
-from tests.test_site_catalog import (
+from tests.catalogs import (
     HOSTILE_DESCRIPTION,
     HOSTILE_DISPLAY,
     synthetic_catalog,
@@ -220,7 +219,7 @@ def test_a_server_page_does_not_grow_with_the_catalog(tmp_path: Path) -> None:
     for servers in (4, 8):
         root = synthetic_catalog(tmp_path / f"r{servers}", servers)
         _build(root, tmp_path / f"d{servers}")
-        sizes.append(len((tmp_path / f"d{servers}/site/servers/svc0001/index.html").read_bytes()))
+        sizes.append(len((tmp_path / f"d{servers}/site/servers/svc00001/index.html").read_bytes()))
     assert sizes[0] == sizes[1]
 
 
@@ -397,10 +396,7 @@ def test_the_feed_lists_each_version_with_the_build_date(unsigned: Built) -> Non
 
 
 def _git(root: Path, *args: str, when: str) -> None:
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "HOME": str(root),
-           "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"}
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                   cwd=root, check=True, capture_output=True, env=env)
+    factory.git(root, *args, when=when)
 
 
 def test_feed_dates_come_from_the_commit_that_added_each_manifest(tmp_path: Path) -> None:
@@ -447,13 +443,11 @@ def test_a_site_failure_leaves_the_previous_dist_untouched(tmp_path: Path) -> No
     root = factory.tree(tmp_path / "registry")
     _build(root, tmp_path / "dist")
     before = {p: p.read_bytes() for p in _files(tmp_path / "dist")}
-    project = Path(__file__).resolve().parents[1]
     config = tmp_path / "site-config"
-    shutil.copytree(project / "site_templates" / "overrides", config / "overrides")
-    (config / "docs").mkdir()
+    (config / "docs").mkdir(parents=True)
     (config / "docs" / "broken.md").write_text("# Broken\n\nSee [nowhere](missing.md).\n")
     (config / "mkdocs.yml").write_text(
-        "site_name: t\ntheme:\n  name: material\n  custom_dir: overrides\n"
+        "site_name: t\ntheme:\n  name: material\n"
         "plugins:\n  - gigmcp-catalog\nnav:\n  - index.md\n  - broken.md\n"
     )
     with pytest.raises(SiteBuildError) as failed:
@@ -468,11 +462,10 @@ def test_a_site_failure_leaves_the_previous_dist_untouched(tmp_path: Path) -> No
 
 
 def _plain_config(root: Path) -> Path:
-    project = Path(__file__).resolve().parents[1]
     (root / "docs").mkdir(exist_ok=True)
     (root / "mkdocs.yml").write_text(
         "site_name: plain\n"
-        f"theme:\n  name: material\n  custom_dir: {project / 'site_templates' / 'overrides'}\n"
+        "theme:\n  name: material\n"
         "plugins:\n  - search\n  - gigmcp-catalog\n"
         "nav:\n  - Catalog: index.md\n  - Missing page: not-written-yet.md\n"
         "  - Reference:\n      - reference/manifest.md\n"

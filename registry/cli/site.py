@@ -1,68 +1,64 @@
 """``registryctl build``, ``catalog`` and ``serve``: the edge of the site pipeline.
 
-The signing key (``GIG_INDEX_SIGNING_KEY``), SOURCE_DATE_EPOCH, the site URL
-and the clock are read here and passed in. The key goes to
-:func:`registry.build.build` and nowhere else: never printed, never written.
+The signing key comes from the :class:`Environment` (taken from the process
+environment before this runs), goes to :func:`registry.build.build` and
+nowhere else: never printed, never written.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
+from registry.cli.environment import Environment
+from registry.cli.output import err, findings_text, out
+from registry.cli.types import Subparsers
 from registry.errors import LintFailed
+from registry.layout import (
+    CATALOG_FILE,
+    DIST_DIR,
+    SIGNING_KEY_ENV,
+    SITE_CONFIG,
+    SITE_URL_ENV,
+    SOURCE_DATE_EPOCH_ENV,
+)
 
-SIGNING_KEY_ENV = "GIG_INDEX_SIGNING_KEY"
-SITE_URL_ENV = "GIG_SITE_URL"
 
-
-def _print(line: str, *, error: bool = False) -> None:
-    stream = sys.stderr if error else sys.stdout
-    stream.write(line + "\n")
-    stream.flush()
-
-
-def _print_findings(failed: LintFailed) -> None:
-    from registry.lint.report import render_text
-
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
+def _print_findings(failed: LintFailed, env: Environment) -> None:
     files = len({finding.path for finding in failed.findings})
-    sys.stdout.write(render_text(failed.findings, files, github=github))
-    sys.stdout.flush()
+    out(findings_text(failed.findings, files, github=env.github_actions))
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
+def run_build(args: argparse.Namespace, env: Environment) -> int:
+    from datetime import UTC, datetime
+
     from registry.build import build
 
     root: Path = args.root
-    key = (os.environ.get(SIGNING_KEY_ENV) or "").strip() or None
     try:
         result = build(
             root,
-            args.out if args.out is not None else root / "dist",
-            signing_key=key,
-            source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+            args.out if args.out is not None else root / DIST_DIR,
+            signing_key=env.optional_signing_key(),
+            source_date_epoch=env.source_date_epoch,
             now=datetime.now(UTC),
-            site_url=args.site_url or os.environ.get(SITE_URL_ENV) or None,
+            site_url=args.site_url or env.site_url,
             config_file=args.config,
         )
     except LintFailed as failed:
-        _print_findings(failed)
+        _print_findings(failed, env)
         return 1
     signed = "signed" if result.signed else f"UNSIGNED ({SIGNING_KEY_ENV} is not set)"
-    _print(
+    out(
         f"built {result.out}: {result.servers} servers, {result.versions} versions, "
-        f"{result.pages} generated pages; index {signed}"
+        f"{result.pages} generated pages; index {signed}\n"
     )
     if result.catalog_stale:
-        _print("warning: CATALOG.md is out of date; run `invoke catalog`", error=True)
+        err(f"warning: {CATALOG_FILE} is out of date; run `invoke catalog`\n")
     return 0
 
 
-def _cmd_catalog(args: argparse.Namespace) -> int:
+def run_catalog(args: argparse.Namespace, env: Environment) -> int:
     from registry.build import update_catalog
     from registry.lint.runner import lint_paths
     from registry.render.catalog import catalog_is_stale
@@ -71,54 +67,56 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     if args.check:
         result = lint_paths(root, policy=False)
         if result.failed:
-            _print_findings(LintFailed(result.findings))
+            _print_findings(LintFailed(result.findings), env)
             return 1
         if catalog_is_stale(root, result.registry):
-            _print(f"{root / 'CATALOG.md'}: out of date; run `invoke catalog`", error=True)
+            err(f"{root / CATALOG_FILE}: out of date; run `invoke catalog`\n")
             return 1
-        _print("CATALOG.md is up to date")
+        out(f"{CATALOG_FILE} is up to date\n")
         return 0
     try:
         changed = update_catalog(root)
     except LintFailed as failed:
-        _print_findings(failed)
+        _print_findings(failed, env)
         return 1
-    _print(f"{'wrote' if changed else 'unchanged:'} {root / 'CATALOG.md'}")
+    out(f"{'wrote' if changed else 'unchanged:'} {root / CATALOG_FILE}\n")
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace, env: Environment) -> int:
     from mkdocs.commands.serve import serve
 
+    from registry.build import site_config
+
     root: Path = args.root
-    config = args.config if args.config is not None else root / "mkdocs.yml"
-    # The plugin loads the tree itself (unsigned) and watches manifests/ and toolspecs/.
+    config = args.config if args.config is not None else site_config(root)
+    # The plugin loads the tree itself (unsigned) and watches the content folders.
     serve(config_file=str(config), dev_addr=args.dev_addr, livereload=True)
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``build``, ``catalog`` and ``serve`` on ``registryctl``'s subcommands."""
+def add_parsers(sub: Subparsers) -> None:
     build = sub.add_parser(
         "build",
         help="lint, build index.json (+ .sig), CATALOG.md and the site into dist/",
         description="The main job: lint -> index.json -> index.json.sig (when "
         f"${SIGNING_KEY_ENV} is set) -> CATALOG.md -> the website, all into a temporary "
         "directory that replaces dist/ only when everything succeeded.",
-        epilog=f"environment: {SIGNING_KEY_ENV}, SOURCE_DATE_EPOCH, {SITE_URL_ENV}.",
+        epilog=f"environment: {SIGNING_KEY_ENV}, {SOURCE_DATE_EPOCH_ENV}, {SITE_URL_ENV}.",
     )
     build.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
-    build.add_argument("--out", type=Path, default=None, help="output (default ROOT/dist)")
+    build.add_argument("--out", type=Path, default=None, help=f"output (default ROOT/{DIST_DIR})")
     build.add_argument("--site-url", default=None, help=f"public URL (default ${SITE_URL_ENV})")
     build.add_argument("--config", type=Path, default=None, metavar="MKDOCS_YML",
-                       help="site configuration (default ROOT/mkdocs.yml)")
-    build.set_defaults(func=_cmd_build)
+                       help=f"site configuration (default ROOT/{SITE_CONFIG}, else the "
+                       "package's own)")
+    build.set_defaults(func=run_build)
 
-    catalog = sub.add_parser("catalog", help="regenerate CATALOG.md from the manifests")
+    catalog = sub.add_parser("catalog", help=f"regenerate {CATALOG_FILE} from the manifests")
     catalog.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
     catalog.add_argument("--check", action="store_true",
-                         help="only check: exit 1 when CATALOG.md is out of date")
-    catalog.set_defaults(func=_cmd_catalog)
+                         help=f"only check: exit 1 when {CATALOG_FILE} is out of date")
+    catalog.set_defaults(func=run_catalog)
 
     serve = sub.add_parser(
         "serve", help="preview the site with live reload (also on manifest changes)"
@@ -126,4 +124,4 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     serve.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
     serve.add_argument("--config", type=Path, default=None, metavar="MKDOCS_YML")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
-    serve.set_defaults(func=_cmd_serve)
+    serve.set_defaults(func=run_serve)

@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from registry.errors import Finding, LintFailed, RegistryError, errors_only
+from registry.errors import LintFailed, RegistryError
+from registry.layout import MANIFESTS, is_version, version_key
+from registry.lint.runner import lint_paths
 from registry.load.schema import Manifest
-from registry.load.tree import MANIFESTS, Layout, Registry, load_registry
-from registry.semver import is_version, version_key
 
 BUILD_ARG_KEYS = ("SOURCE_REPO", "SOURCE_TAG", "PACKAGE", "BUILDER", "NAME", "VERSION")
 MAX_VALUE = 256
@@ -107,16 +107,6 @@ def resolve_manifest_path(path: Path) -> tuple[Path, Path]:
     return path.parent.parent.parent, path
 
 
-def lint_tree(root: Path) -> tuple[Registry, list[Finding]]:
-    """Lint ``root`` with :mod:`registry.lint.runner`; schema validation alone if it is absent."""
-    try:
-        from registry.lint.runner import lint_paths
-    except ImportError:  # pragma: no cover - lint ships with the package
-        return load_registry(Layout.of_root(root))
-    result = lint_paths(root)
-    return result.registry, list(result.findings)
-
-
 def manifest_at(path: Path) -> Manifest:
     """Lint the tree ``path`` belongs to, then return the manifest ``path`` names.
 
@@ -124,11 +114,11 @@ def manifest_at(path: Path) -> Manifest:
     pass lint, and :class:`RegistryError` when ``path`` is not a manifest.
     """
     root, file = resolve_manifest_path(path)
-    registry, findings = lint_tree(root)
-    if errors_only(findings):
-        raise LintFailed(findings)
+    result = lint_paths(root)
+    if result.failed:
+        raise LintFailed(result.findings)
     target = file.resolve()
-    for entry in registry.manifests:
+    for entry in result.registry.manifests:
         if Path(entry.path).resolve() == target:
             manifest = entry.manifest
             # Lint checks this too; repeated because the path is what the caller asked for.

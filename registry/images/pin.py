@@ -12,9 +12,6 @@ is linted again; if lint fails the original bytes are put back.
 
 from __future__ import annotations
 
-import contextlib
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +19,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from registry.errors import Finding, LintFailed, RegistryError, errors_only
-from registry.images.buildargs import lint_tree
-from registry.load.schema import PLACEHOLDER_DIGEST, Manifest, validate_document
-from registry.load.tree import MANIFESTS, display_path
-from registry.load.yaml_loader import parse_yaml
-from registry.semver import is_version
+from registry.errors import FileRefused, Finding, PinRejected, RegistryError, errors_only
+from registry.fileio import read_bounded, write_atomic
+from registry.layout import PLACEHOLDER_DIGEST, display_path, is_digest, manifest_path
+from registry.lint.runner import lint_paths
+from registry.load.schema import Manifest, validate_document
+from registry.load.yaml_loader import MAX_BYTES, parse_yaml
 
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _BOM = "\ufeff"
 
 
@@ -48,36 +43,14 @@ class PinResult:
         return self.old_digest != self.new_digest
 
 
-class PinRejected(LintFailed):
-    """The pinned tree failed lint; the manifest was restored. Lists every finding."""
-
-    def __init__(self, path: Path, findings: list[Finding]) -> None:
-        super().__init__(findings)
-        self.path = path
-
-    def __str__(self) -> str:
-        lines = [f"{display_path(self.path)}: pin reverted, the tree does not pass lint:"]
-        lines += [f"  {finding.format()}" for finding in sorted(self.findings)]
-        return "\n".join(lines)
-
-
 def check_digest(digest: str) -> None:
     """Refuse anything but ``sha256:`` + 64 lowercase hex, and the placeholder."""
-    if not DIGEST.fullmatch(digest):
+    if not is_digest(digest):
         raise RegistryError(
             f"{digest[:80]!r} is not a digest: expected sha256: followed by 64 lowercase hex digits"
         )
     if digest == PLACEHOLDER_DIGEST:
         raise RegistryError("refusing to pin the all-zero placeholder digest")
-
-
-def manifest_file(root: Path, name: str, version: str) -> Path:
-    """``<root>/manifests/<name>/<version>.yaml``, after checking both parts."""
-    if not _NAME.fullmatch(name):
-        raise RegistryError(f"{name[:80]!r} is not a server name")
-    if not is_version(version):
-        raise RegistryError(f"{version[:80]!r} is not a MAJOR.MINOR.PATCH version")
-    return root / MANIFESTS / name / f"{version}.yaml"
 
 
 def _child(node: Node, key: str) -> Node | None:
@@ -140,23 +113,11 @@ def _check_only_digest_changed(before: object, new_raw: bytes, path: str, digest
         raise RegistryError(f"{path}: editing image.digest would change more than the digest")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    temp = Path(handle.name)
+def _write(path: Path, data: bytes) -> None:
     try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-        temp.chmod(mode)
-        temp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+        write_atomic(path, data)
+    except OSError as exc:
+        raise RegistryError(f"{display_path(path)}: cannot write: {exc.strerror}") from exc
 
 
 def pin_digest(root: Path, name: str, version: str, digest: str) -> PinResult:
@@ -167,28 +128,25 @@ def pin_digest(root: Path, name: str, version: str, digest: str) -> PinResult:
     digest already there changes nothing.
     """
     check_digest(digest)
-    path = manifest_file(root, name, version)
+    path = manifest_path(root, name, version)
     shown = display_path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise RegistryError(f"{shown}: no such manifest (add it before pinning its digest)")
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RegistryError(f"{shown}: cannot read: {exc.strerror}") from exc
+        raw = read_bounded(path, MAX_BYTES)
+    except FileRefused as refusal:
+        raise RegistryError(str(refusal)) from None
     new_raw, old_digest = replace_digest(raw, shown, digest)
     result = PinResult(path, f"{name}@{version}", old_digest, digest)
     if not result.changed:
         return result
+    _write(path, new_raw)
     try:
-        _atomic_write(path, new_raw)
-    except OSError as exc:
-        raise RegistryError(f"{shown}: cannot write: {exc.strerror}") from exc
-    try:
-        _, findings = lint_tree(root)
+        findings = lint_paths(root).findings
     except BaseException:
-        _atomic_write(path, raw)
+        _write(path, raw)
         raise
     if errors_only(findings):
-        _atomic_write(path, raw)
+        _write(path, raw)
         raise PinRejected(path, findings)
     return result

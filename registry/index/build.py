@@ -1,4 +1,4 @@
-"""``index.json``: the signed contract with gateways, built and parsed.
+"""``index.json``: the signed contract with gateways, as bytes.
 
 :func:`build_index` turns manifests into the exact bytes the Go reference's
 ``json.Marshal`` writes for ``{schemaVersion, generated, servers: {name:
@@ -7,8 +7,7 @@ encoding rules). Struct field order is the field declaration order of the
 models in :mod:`registry.load.schema`; which fields are ``omitempty`` is the table
 below, mirroring the Go struct tags.
 
-:func:`parse_index` is the other direction, for gateways and ``registryctl
-resolve``: it must only ever see bytes whose signature was already checked.
+:func:`registry.index.parse.parse_index` is the other direction.
 """
 
 from __future__ import annotations
@@ -16,14 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel
 
-from registry.errors import IndexBuildError, IndexRejected
+from registry.errors import IndexBuildError
 from registry.index.gojson import Field, Struct, marshal
+from registry.layout import highest, is_version
 from registry.load.schema import Credential, Entitlements, Image, Inject, Manifest, Source, Tool
-from registry.semver import highest, is_version
 
 INDEX_SCHEMA_VERSION = 1
 
@@ -134,85 +132,3 @@ def build_index(manifests: Iterable[Manifest], generated: datetime) -> bytes:
         )
     )
     return marshal(index)
-
-
-# --- parsing ----------------------------------------------------------------
-
-
-class _IndexModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class ServerEntry(_IndexModel):
-    """One server in the index: its latest version and every version's manifest."""
-
-    latest: str
-    versions: dict[str, Manifest]
-
-
-class Index(_IndexModel):
-    """A decoded ``index.json``."""
-
-    schemaVersion: Literal[1]
-    generated: AwareDatetime
-    servers: dict[str, ServerEntry]
-
-    def manifests(self) -> Iterable[Manifest]:
-        """Every manifest, by server name then version key (byte order)."""
-        for name in sorted(self.servers):
-            versions = self.servers[name].versions
-            for version in sorted(versions):
-                yield versions[version]
-
-
-_MAX_REPORTED = 5
-
-
-def _where(loc: tuple[int | str, ...]) -> str:
-    parts = []
-    for part in loc:
-        text = str(part)
-        parts.append(text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text) else f'"{text}"')
-    return ".".join(parts)
-
-
-def _describe(error: ValidationError) -> str:
-    problems = error.errors(include_url=False, include_input=False, include_context=False)
-    lines = []
-    for problem in problems[:_MAX_REPORTED]:
-        where = _where(problem["loc"])
-        lines.append(f"{where}: {problem['msg']}" if where else problem["msg"])
-    more = len(problems) - _MAX_REPORTED
-    suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
-    return "; ".join(lines) + suffix
-
-
-def _check_consistency(index: Index) -> None:
-    for name, entry in index.servers.items():
-        if not entry.versions:
-            raise IndexRejected(f"invalid index: server {name!r} has no versions")
-        if entry.latest not in entry.versions:
-            raise IndexRejected(
-                f"invalid index: server {name!r}: latest {entry.latest!r} "
-                "is not one of its versions"
-            )
-        for version, manifest in entry.versions.items():
-            if manifest.name != name or manifest.version != version:
-                raise IndexRejected(
-                    f"invalid index: servers.{name}.versions.{version} holds "
-                    f"{manifest.name}@{manifest.version}"
-                )
-
-
-def parse_index(raw: bytes) -> Index:
-    """Decode ``index.json`` bytes (already signature-checked) into an :class:`Index`.
-
-    Anything that is not a well-formed index of this schema version raises
-    :class:`~registry.errors.IndexRejected` naming where it is wrong.
-    """
-    try:
-        index = Index.model_validate_json(raw)
-    except ValidationError as error:
-        raise IndexRejected(f"invalid index: {_describe(error)}") from None
-    _check_consistency(index)
-    return index

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from registry.errors import Finding, Severity
+from registry.errors import Finding, Severity, printable
 
 
 def _escape_annotation(text: str, *, prop: bool = False) -> str:
@@ -17,16 +17,22 @@ def _escape_annotation(text: str, *, prop: bool = False) -> str:
 
 
 def github_annotation(finding: Finding) -> str:
-    """``::error file=…,line=…,col=…::message`` for GitHub Actions."""
-    props = ",".join(
-        (
-            f"file={_escape_annotation(finding.path, prop=True)}",
-            f"line={finding.line}",
-            f"col={finding.col}",
-        )
-    )
-    field = f"{finding.field}: " if finding.field else ""
-    return f"::{finding.severity.value} {props}::{_escape_annotation(field + finding.message)}"
+    """``::error file=…,line=…,col=…,title=CODE::message`` for GitHub Actions.
+
+    Contributor text is escaped twice over: :func:`printable` leaves no line
+    break or control character, and the workflow-command escaping leaves no
+    ``%``, ``:`` or ``,`` that could end a property early.
+    """
+    props = [
+        f"file={_escape_annotation(printable(finding.path), prop=True)}",
+        f"line={finding.line}",
+        f"col={finding.col}",
+    ]
+    if finding.code:
+        props.append(f"title={finding.code}")
+    field = f"{printable(finding.field)}: " if finding.field else ""
+    message = _escape_annotation(field + printable(finding.message))
+    return f"::{finding.severity.value} {','.join(props)}::{message}"
 
 
 def summary(findings: Sequence[Finding], files: int) -> str:
@@ -59,4 +65,15 @@ def render_json(findings: Sequence[Finding], files: int) -> str:
         "warnings": len(findings) - errors,
         "findings": [f.to_json() for f in sorted(findings)],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    # JSON escapes controls itself; format and separator characters (bidi
+    # overrides, U+2028) are escaped too, so no terminal shows them raw.
+    return "".join(_json_char(char) for char in text) + "\n"
+
+
+def _json_char(char: str) -> str:
+    if char.isascii() or printable(char) == char:
+        return char
+    # json.dumps with ensure_ascii escapes one character as JSON allows
+    # (a surrogate pair above U+FFFF): the value a reader parses is unchanged.
+    return json.dumps(char)[1:-1]

@@ -1,4 +1,4 @@
-"""Lint: every problem of a registry tree, each with its location, in one pass.
+"""Lint: every problem of a registry tree, each with its location and rule code, in one pass.
 
 ``lint_paths`` is the one entry point: load the tree, run the per-file rules,
 the registry-wide rules and the aggregator policy, and return all findings
@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry import rules
 from registry.errors import Finding, Severity, errors_only
-from registry.lint.hosts import hostname_problems, public_suffixes
+from registry.layout import IMAGES
+from registry.lint.hosts import HostPolicy
 from registry.lint.manifest import manifest_findings
 from registry.lint.policy import policy_findings
 from registry.lint.toolspec import toolspec_findings
-from registry.load.tree import Layout, Registry, display_path, load_registry
+from registry.lint.tree import registry_findings
+from registry.load.tree import Layout, Registry, load_registry
 
 CatalogCheck = Callable[[Path, Registry], list[Finding]]
 
@@ -36,84 +39,30 @@ class LintResult:
         return errors_only(self.findings)
 
 
-def _list_findings(registry: Registry) -> list[Finding]:
-    """The denylist and wildcard-exception files must hold valid entries."""
-    findings = []
-    layout = registry.layout
-    if layout.denylist_file is not None:
-        shown = display_path(layout.denylist_file)
-        for entry, line in registry.denylist:
-            for problem in hostname_problems(entry) if "." in entry else []:
-                findings.append(Finding(shown, line, 1, "", f"{entry}: {problem}"))
-    if layout.wildcard_exceptions_file is not None:
-        shown = display_path(layout.wildcard_exceptions_file)
-        for entry, line in registry.wildcard_exceptions:
-            if not entry.startswith("*.") or hostname_problems(entry[2:]):
-                findings.append(
-                    Finding(shown, line, 1, "", f"{entry}: must be a wildcard *.example.com")
-                )
-    return findings
+def build_recipes(root: Path) -> frozenset[str] | None:
+    """Builders that have ``images/<builder>/Dockerfile``; ``None`` without an images/ folder."""
+    images = root / IMAGES
+    if not images.is_dir() or images.is_symlink():
+        return None
+    return frozenset(
+        path.parent.name for path in images.glob("*/Dockerfile")
+        if path.is_file() and not path.is_symlink() and not path.parent.is_symlink()
+    )
 
 
-def _registry_findings(registry: Registry) -> list[Finding]:
-    findings: list[Finding] = []
-    # One digest, one manifest: `sha256:<digest>` refs must resolve unambiguously.
-    owners: dict[str, str] = {}
-    for entry in registry.manifests:
-        image = entry.manifest.image
-        if image.is_placeholder:
-            continue
-        first = owners.setdefault(image.digest, entry.manifest.ref)
-        if first != entry.manifest.ref:
-            findings.append(
-                entry.doc.finding(
-                    ("image", "digest"),
-                    f"digest already pinned by {first}; one image, one manifest",
-                )
-            )
-    if registry.layout.toolspecs_dir is not None:
-        for entry in registry.manifests:
-            manifest = entry.manifest
-            if (
-                manifest.image.effective_builder == "toolpack"
-                and registry.toolspec_for(manifest) is None
-            ):
-                findings.append(
-                    entry.doc.finding(
-                        ("image", "builder"),
-                        f"toolpack servers need toolspecs/{manifest.name}/{manifest.version}.yaml",
-                    )
-                )
-    images = registry.layout.root / "images"
-    if images.is_dir():
-        for entry in registry.manifests:
-            builder = entry.manifest.image.effective_builder
-            if not (images / builder / "Dockerfile").is_file():
-                findings.append(
-                    entry.doc.finding(
-                        ("image", "builder"), f"no build recipe images/{builder}/Dockerfile"
-                    )
-                )
-    return findings
-
-
-def lint_registry(registry: Registry) -> list[Finding]:
-    """Rules over an already loaded registry (pure: no disk access but images/)."""
-    denylist = [entry for entry, _ in registry.denylist]
-    exceptions = [entry for entry, _ in registry.wildcard_exceptions]
-    psl = public_suffixes()
+def lint_registry(registry: Registry, *, recipes: frozenset[str] | None = None) -> list[Finding]:
+    """Rules over an already loaded registry (pure)."""
+    policy = HostPolicy(
+        denylist=tuple(entry for entry, _ in registry.denylist),
+        wildcard_exceptions=tuple(entry for entry, _ in registry.wildcard_exceptions),
+    )
     findings: list[Finding] = []
     for entry in registry.manifests:
-        findings.extend(
-            manifest_findings(
-                entry, denylist=denylist, wildcard_exceptions=exceptions, psl=psl
-            )
-        )
+        findings.extend(manifest_findings(entry, policy))
     for spec in registry.toolspecs:
         pair = registry.manifest(spec.toolspec.name, spec.toolspec.version)
         findings.extend(toolspec_findings(spec, pair.manifest if pair else None))
-    findings.extend(_registry_findings(registry))
-    findings.extend(_list_findings(registry))
+    findings.extend(registry_findings(registry, recipes=recipes))
     return findings
 
 
@@ -127,9 +76,9 @@ def lint_paths(
     """Load ``root`` (or an explicit ``layout``) and return every finding."""
     layout = layout or Layout.of_root(root)
     registry, findings = load_registry(layout)
-    findings.extend(lint_registry(registry))
+    findings.extend(lint_registry(registry, recipes=build_recipes(layout.root)))
     findings.extend(
-        Finding(path, 1, 1, "", "only <name>/<version>.yaml files belong here")
+        rules.STRAY_FILE.at(path, 1, 1, "", "only <name>/<version>.yaml files belong here")
         for path in registry.stray_files
     )
     if policy:
@@ -140,4 +89,3 @@ def lint_paths(
     loaded = {e.path for e in registry.manifests} | {e.path for e in registry.toolspecs}
     files += len({f.path for f in findings if f.path.endswith(".yaml")} - loaded)
     return LintResult(sorted(set(findings)), files, registry)
-

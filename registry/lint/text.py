@@ -1,16 +1,27 @@
-"""Rules shared by manifests and toolspecs: identifiers, headers, env names, text."""
+"""Rules shared by manifests and toolspecs: headers, header formats, env names, text.
+
+Every string a contributor writes reaches a reader somewhere: a page of the
+site, the feed, CATALOG.md, the index a gateway installs from, or the tool
+list a model reads. None of them may hold a character nobody can see:
+controls, format characters (zero-width spaces, bidirectional overrides, tag
+characters that smuggle ASCII past a reviewer), private-use, unassigned or
+surrogate code points, and the fillers and selectors that render as nothing.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from registry import rules
 from registry.errors import Finding
 from registry.load.yaml_loader import Loc, YamlDocument
+from registry.rules import Rule
 
-NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-MAX_NAME = 63
+Problem = tuple[Rule, str]
+
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name token
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -29,67 +40,111 @@ RESERVED_ENV = frozenset(
 )
 RESERVED_ENV_PREFIXES = ("LD_", "DYLD_", "GIG_", "GCONV_", "MALLOC_")
 
-# C0/C1 controls, DEL, line/paragraph separators and bidirectional overrides
-# (which can make a displayed name read differently from its bytes).
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]"
-)
-_UNSAFE_CHARS_NO_NEWLINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]"
-)
+TOKEN_PLACEHOLDER = "{token}"  # noqa: S105 - where the secret goes, not a secret
 
-# Free-text fields where a newline or tab is legitimate.
+# Control (Cc), format (Cf), surrogate (Cs), private-use (Co) and unassigned (Cn)
+# code points, and the line and paragraph separators.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Characters of other categories that render as nothing: Hangul fillers, the
+# braille blank, the combining grapheme joiner, Khmer inherent vowels, Mongolian
+# and other variation selectors (which can carry hidden bytes after any letter).
+INVISIBLE_FILLERS = frozenset(
+    {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x2800,
+     0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+)
+# Free-text fields where a newline or a tab is legitimate.
 PROSE_FIELDS = frozenset({"description"})
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ASCII_CONTROL_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def header_problem(header: str) -> str | None:
+def invisible_char(text: str, *, prose: bool = False) -> str | None:
+    """The first character of ``text`` a reader cannot see, or ``None``.
+
+    In ``prose`` a newline and a tab are allowed (a carriage return is not).
+    """
+    if text.isascii():
+        match = (_ASCII_CONTROL_PROSE if prose else _ASCII_CONTROL).search(text)
+        return match.group() if match else None
+    for char in text:
+        if prose and char in "\n\t":
+            continue
+        if unicodedata.category(char) in INVISIBLE_CATEGORIES or ord(char) in INVISIBLE_FILLERS:
+            return char
+    return None
+
+
+def header_problem(header: str) -> Problem | None:
     if not TOKEN.fullmatch(header):
-        return f"{header!r} is not a valid HTTP header name (RFC 9110 token)"
+        return (rules.HEADER_NAME, f"{header!r} is not a valid HTTP header name (RFC 9110 token)")
     lower = header.lower()
     if lower in CONNECTION_HEADERS or lower.startswith("proxy-"):
-        return f"{header} is a connection-level header and cannot be set"
+        return (rules.CONNECTION_HEADER, f"{header} is a connection-level header and cannot be set")
     return None
 
 
-def format_problem(value: str) -> str | None:
-    if "{token}" not in value:
-        return "must contain {token}, where the secret goes"
-    if value.count("{token}") > 1:
-        return "must contain {token} exactly once"
-    if _UNSAFE_CHARS_NO_NEWLINE.search(value):
-        return "must not contain control characters"
+def format_problem(value: str) -> Problem | None:
+    """A header value template: ``{token}`` exactly once, where the secret goes."""
+    count = value.count(TOKEN_PLACEHOLDER)
+    if count == 0:
+        return (rules.TOKEN_FORMAT, "must contain {token}, where the secret goes")
+    if count > 1:
+        return (rules.TOKEN_FORMAT, "must contain {token} exactly once")
     return None
 
 
-def env_problem(name: str) -> str | None:
+def env_problem(name: str) -> Problem | None:
     if not ENV_NAME.fullmatch(name):
-        return f"{name!r} is not a valid environment variable name (^[A-Z_][A-Z0-9_]*$)"
+        return (rules.ENV_NAME,
+                f"{name!r} is not a valid environment variable name (^[A-Z_][A-Z0-9_]*$)")
     if name in RESERVED_ENV or name.startswith(RESERVED_ENV_PREFIXES):
-        return f"{name} is reserved: it changes how the server's process runs"
+        return (rules.ENV_RESERVED, f"{name} is reserved: it changes how the server's process runs")
     return None
 
 
-def _strings(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every string value of a document with its location."""
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, (*loc, key))
+            yield from strings(item, (*loc, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, (*loc, index))
+            yield from strings(item, (*loc, index))
+
+
+def _all_printable_ascii(value: Any) -> bool:
+    """Whether every string in ``value`` is printable ASCII (the usual case, checked fast)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not (item.isascii() and item.isprintable()):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 def unsafe_text_findings(doc: YamlDocument) -> list[Finding]:
-    """Control, separator and bidi-override characters in any string value."""
+    """Invisible, control, unassigned and bidi characters in any string value."""
+    if _all_printable_ascii(doc.data):
+        return []
     findings = []
-    for loc, text in _strings(doc.data, ()):
+    for loc, text in strings(doc.data):
         prose = bool(loc) and loc[-1] in PROSE_FIELDS
-        pattern = _UNSAFE_CHARS if prose else _UNSAFE_CHARS_NO_NEWLINE
-        match = pattern.search(text)
-        if match:
-            char = f"U+{ord(match.group()):04X}"
+        char = invisible_char(text, prose=prose)
+        if char is not None:
+            name = unicodedata.name(char, "")
+            shown = f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
             findings.append(
-                doc.finding(loc, f"contains an invisible or control character ({char})")
+                doc.finding(
+                    rules.INVISIBLE_TEXT, loc,
+                    f"contains an invisible or control character ({shown}); "
+                    "reviewers and readers cannot see it",
+                )
             )
     return findings

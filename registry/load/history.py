@@ -10,13 +10,12 @@ its one commit: publish from a full clone (``fetch-depth: 0``) for real dates.
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from registry.load.tree import MANIFESTS
-
-_GIT_TIMEOUT_SECONDS = 30
+from registry.errors import GitError
+from registry.git import git_result
+from registry.layout import MANIFESTS, parse_entry_path
 
 
 def parse_added_log(text: str) -> dict[tuple[str, str], datetime]:
@@ -31,25 +30,22 @@ def parse_added_log(text: str) -> dict[tuple[str, str], datetime]:
             continue
         moment = datetime.fromtimestamp(int(lines[0]), UTC)
         for path in lines[1:]:
-            parts = PurePosixPath(path).parts
-            if len(parts) == 3 and parts[0] == MANIFESTS and parts[2].endswith(".yaml"):
-                dates.setdefault((parts[1], parts[2].removesuffix(".yaml")), moment)
+            parsed = parse_entry_path(path)
+            if parsed is not None and parsed[0] == "manifest":
+                dates.setdefault((parsed[1], parsed[2]), moment)
     return dates
 
 
 def manifest_dates(root: Path) -> dict[tuple[str, str], datetime]:
     """(name, version) -> commit time of the commit that added its manifest; {} without git."""
     try:
-        completed = subprocess.run(
-            ["git", "log", "--relative", "--diff-filter=A", "--no-renames",
+        result = git_result(
+            ["log", "--relative", "--diff-filter=A", "--no-renames",
              "--format=%x00%ct", "--name-only", "--", MANIFESTS],
-            cwd=root,
-            capture_output=True,
-            timeout=_GIT_TIMEOUT_SECONDS,
-            check=False,
+            cwd=root, what="dating the manifests",
         )
-    except (OSError, subprocess.SubprocessError):
+    except GitError:
         return {}
-    if completed.returncode != 0:
+    if not result.ok:
         return {}
-    return parse_added_log(completed.stdout.decode("utf-8", errors="replace"))
+    return parse_added_log(result.stdout.decode("utf-8", errors="replace"))

@@ -16,8 +16,11 @@ from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from registry import rules
 from registry.errors import Finding
+from registry.layout import PLACEHOLDER_DIGEST
 from registry.load.yaml_loader import Loc, YamlDocument
+from registry.rules import Rule
 
 SCHEMA_VERSION = 1
 
@@ -46,9 +49,16 @@ Category = Literal[
 CATEGORIES: tuple[str, ...] = get_args(Category)
 BUILDERS: tuple[str, ...] = get_args(Builder)
 DEFAULT_BUILDER = "go-static"
-INSTALLABLE_BUILDERS = ("go-static", "toolpack")
 ENTRYPOINT = "/app/server"
-PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+
+# List caps: far above the largest real server (the 221-server reference catalog
+# has at most 5 egress entries, 1 credential, 10 scopes, 18 tools and 25
+# parameters a tool), low enough that every rule and page stays cheap.
+MAX_EGRESS = 64
+MAX_CREDENTIALS = 16
+MAX_SCOPES = 64
+MAX_TOOLS = 256
+MAX_PARAMS = 128
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 ParamLocation = Literal["path", "query", "body", "header"]
@@ -56,8 +66,12 @@ ParamType = Literal["string", "integer", "number", "boolean", "object", "array"]
 Encoding = Literal["json", "form"]
 
 
+MAX_TEXT = 2048
+"""No string of a manifest or toolspec is longer (fields have tighter caps in lint)."""
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_max_length=MAX_TEXT)
 
 
 # --- manifest ---------------------------------------------------------------
@@ -99,6 +113,7 @@ class Entitlements(_Model):
 
     egress: list[str] = Field(
         default_factory=list,
+        max_length=MAX_EGRESS,
         description="Exact hostnames, or `*.suffix` with at least two labels.",
     )
 
@@ -119,7 +134,9 @@ class Credential(_Model):
         description="`oauth2`, `api_key`, `basic`, or `custom_env` (entrusted tier only)."
     )
     provider: str = Field(description="Who issues the credential, e.g. `github`.")
-    scopes: list[str] = Field(default_factory=list, description="OAuth scopes requested.")
+    scopes: list[str] = Field(
+        default_factory=list, max_length=MAX_SCOPES, description="OAuth scopes requested."
+    )
     inject: Inject
     vendor: str = Field("", description="OAuth2 only (required): the vendor's OAuth app.")
 
@@ -147,10 +164,13 @@ class Manifest(_Model):
     )
     entitlements: Entitlements = Field(description="What the server may reach.")
     credentials: list[Credential] = Field(
-        default_factory=list, description="The secrets the server needs and how each is injected."
+        default_factory=list,
+        max_length=MAX_CREDENTIALS,
+        description="The secrets the server needs and how each is injected.",
     )
     tools: list[Tool] = Field(
-        default_factory=list, description="Every tool the server offers; defaults are exposed."
+        default_factory=list,
+        max_length=MAX_TOOLS, description="Every tool the server offers; defaults are exposed."
     )
     displayName: str = Field("", description="Human name, e.g. `Google Drive` (at most 80).")
     description: str = Field(
@@ -201,7 +221,7 @@ class ToolSpecTool(_Model):
     path: str = Field(description="Absolute; `{x}` placeholders bind required path params.")
     baseUrl: str = Field("", description="Overrides the toolspec's baseUrl for this tool.")
     encoding: Encoding | Literal[""] = Field("", description="Body encoding; default json.")
-    params: list[Param] = Field(default_factory=list)
+    params: list[Param] = Field(default_factory=list, max_length=MAX_PARAMS)
 
 
 class Toolspec(_Model):
@@ -214,7 +234,9 @@ class Toolspec(_Model):
     auth: ToolAuth | None = Field(
         None, description="Entrusted tier with credentials only; forbidden for sealed."
     )
-    tools: list[ToolSpecTool] = Field(description="Exactly the manifest's tools.")
+    tools: list[ToolSpecTool] = Field(
+        max_length=MAX_TOOLS, description="Exactly the manifest's tools."
+    )
 
 
 # --- validation -------------------------------------------------------------
@@ -236,31 +258,48 @@ def _got(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def _message(error: Any, doc: YamlDocument, loc: Loc) -> str:
+def _message(error: Any, doc: YamlDocument, loc: Loc) -> tuple[Rule, str]:
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
-        return "required field is missing"
+        return rules.MISSING_FIELD, "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown field"
+        return rules.UNKNOWN_FIELD, "unknown field"
     if kind in ("string_type", "str_type"):
         raw = doc.plain_text.get(loc)
         if raw is not None and isinstance(value, bool | int | float):
             quoted = '"' + raw.replace('"', '\\"') + '"'
-            return f"must be a string, got {_got(value)}; quote it: {quoted}"
-        return f"must be a string, got {_got(value)}"
+            return rules.WRONG_TYPE, f"must be a string, got {_got(value)}; quote it: {quoted}"
+        return rules.WRONG_TYPE, f"must be a string, got {_got(value)}"
     if kind in ("int_type", "int_parsing"):
-        return f"must be an integer, got {_got(value)}"
+        return rules.WRONG_TYPE, f"must be an integer, got {_got(value)}"
     if kind == "bool_type":
-        return f"must be true or false, got {_got(value)}"
+        return rules.WRONG_TYPE, f"must be true or false, got {_got(value)}"
     if kind == "list_type":
-        return f"must be a list, got {_got(value)}"
+        return rules.WRONG_TYPE, f"must be a list, got {_got(value)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"must be a mapping of fields, got {_got(value)}"
+        return rules.WRONG_TYPE, f"must be a mapping of fields, got {_got(value)}"
+    if kind == "string_unicode":
+        # Only a lone surrogate (written as an escape, "\\ud800") makes a str unencodable.
+        text = value if isinstance(value, str) else ""
+        char = next((c for c in text if 0xD800 <= ord(c) <= 0xDFFF), "")
+        shown = f" (U+{ord(char):04X})" if char else ""
+        return (
+            rules.INVISIBLE_TEXT,
+            f"contains a lone surrogate{shown}, which is not a character; reviewers and "
+            "readers cannot see it",
+        )
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "too many"
+        return rules.TEXT_TOO_LONG, f"is {length} characters long; at most {MAX_TEXT} are allowed"
+    if kind == "too_long":
+        limit = error.get("ctx", {}).get("max_length", "")
+        count = len(value) if isinstance(value, list) else "too many"
+        return rules.LIST_TOO_LONG, f"holds {count} entries; at most {limit} are allowed"
     if kind == "literal_error":
         shown = repr(value) if isinstance(value, str) else _got(value)
-        return f"{shown} is not one of: "
-    return str(error.get("msg", "invalid value"))
+        return rules.NOT_ALLOWED_VALUE, f"{shown} is not one of: "
+    return rules.WRONG_TYPE, str(error.get("msg", "invalid value"))
 
 
 def _error_loc(raw_loc: tuple[Any, ...]) -> Loc:
@@ -278,7 +317,7 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
     try:
         return model.model_validate(doc.data, by_alias=True, by_name=False), []
     except ValidationError as exc:
-        messages: dict[Loc, tuple[str, bool]] = {}
+        messages: dict[Loc, tuple[Rule, str, bool]] = {}
         allowed: dict[Loc, list[str]] = {}
         for error in exc.errors():
             loc = _error_loc(error["loc"])
@@ -289,10 +328,10 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
                     choice = choice.strip("'")
                     if choice and choice not in allowed.setdefault(loc, []):
                         allowed[loc].append(choice)
-            message = _message(error, doc, loc)
-            messages.setdefault(loc, (message, error["type"] == "extra_forbidden"))
+            rule, message = _message(error, doc, loc)
+            messages.setdefault(loc, (rule, message, error["type"] == "extra_forbidden"))
         findings = [
-            doc.finding(loc, message + ", ".join(allowed.get(loc, [])), key=is_key)
-            for loc, (message, is_key) in messages.items()
+            doc.finding(rule, loc, message + ", ".join(allowed.get(loc, [])), key=is_key)
+            for loc, (rule, message, is_key) in messages.items()
         ]
         return None, sorted(findings)

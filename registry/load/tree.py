@@ -2,31 +2,38 @@
 
 Everything downstream (lint rules, index, signature, catalog, site) works on the
 :class:`Registry` this module returns; nothing re-reads files.
+
+The tree is untrusted: folders are walked without following symbolic links,
+every file is read through :func:`registry.fileio.read_bounded` (regular files
+only, never past a size cap), and a link, a device or a pipe is a located
+finding, never something read.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from registry.errors import Finding
-from registry.load.schema import Manifest, Toolspec, validate_document
-from registry.load.yaml_loader import YamlDocument, parse_yaml
-from registry.semver import is_version, version_key
-
-MANIFESTS = "manifests"
-TOOLSPECS = "toolspecs"
-DENYLIST = "denylist/exfil-domains.txt"
-WILDCARD_EXCEPTIONS = "policy/allowed-wildcards.txt"
-
-# Folders that are never part of the registry's content.
-SKIPPED_DIRS = frozenset(
-    {".git", ".venv", "venv", "node_modules", "dist", "site", "build", "__pycache__",
-     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "test-results"}
+from registry import rules
+from registry.errors import FileRefused, Finding
+from registry.fileio import read_bounded, refuse_special
+from registry.layout import (
+    DENYLIST,
+    MANIFESTS,
+    TOOLSPECS,
+    WILDCARD_EXCEPTIONS,
+    display_path,
+    is_version,
+    version_key,
 )
+from registry.load.schema import Manifest, Toolspec, validate_document
+from registry.load.yaml_loader import MAX_BYTES, YamlDocument, parse_yaml
+
+MAX_LIST_FILE_BYTES = 256 * 1024
+"""Cap for one-entry-per-line policy files (the denylist, allowed wildcards)."""
 
 
 @dataclass(frozen=True)
@@ -120,32 +127,84 @@ def _version_sort_key(entry: ManifestEntry) -> tuple[int, int, int]:
     return version_key(version) if is_version(version) else (-1, -1, -1)
 
 
-def display_path(path: Path) -> str:
-    return path.as_posix()
+def refusal_finding(refusal: FileRefused) -> Finding:
+    """The located finding for a file the tree may not hold or that cannot be read."""
+    rule = {
+        "link": rules.SYMLINK,
+        "special": rules.SPECIAL_FILE,
+        "too_large": rules.FILE_TOO_LARGE,
+        "unreadable": rules.SPECIAL_FILE,
+    }[refusal.kind]
+    return rule.at(display_path(refusal.path), 1, 1, "", refusal.reason)
 
 
-def _yaml_files(top: Path) -> Iterator[Path]:
-    if not top.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+def _refusal(path: Path, mode: int) -> Finding:
+    """The finding for a link or special file: the same words as a refused read."""
+    try:
+        refuse_special(path, mode)
+    except FileRefused as refusal:
+        return refusal_finding(refusal)
+    raise AssertionError(f"{path} is a regular file")  # pragma: no cover
 
 
-def _is_entry_file(top: Path, path: Path) -> bool:
-    relative = path.relative_to(top)
-    return len(relative.parts) == 2 and relative.suffix == ".yaml"
+def walk_regular(top: Path) -> tuple[list[Path], list[Finding]]:
+    """Every regular file below ``top``, sorted, never following a symbolic link.
+
+    A link (to a file or a folder), a device, a pipe or a socket is a finding
+    instead; so is ``top`` itself when it is a link. A missing ``top`` holds
+    nothing.
+    """
+    files: list[Path] = []
+    findings: list[Finding] = []
+    try:
+        mode = top.lstat().st_mode
+    except FileNotFoundError:
+        return files, findings
+    except OSError as error:
+        refusal = FileRefused(top, "unreadable", f"cannot be read: {error.strerror}")
+        return files, [refusal_finding(refusal)]
+    if stat.S_ISLNK(mode):
+        return files, [_refusal(top, mode)]
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as error:
+            refusal = FileRefused(folder, "unreadable", f"cannot be read: {error.strerror}")
+            findings.append(refusal_finding(refusal))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue  # vanished while walking
+            if stat.S_ISDIR(mode):
+                pending.append(path)
+            elif stat.S_ISREG(mode):
+                files.append(path)
+            else:
+                findings.append(_refusal(path, mode))
+    files.sort()
+    return files, findings
 
 
 def read_list_file(path: Path | None) -> tuple[list[tuple[str, int]], list[Finding]]:
     """Read a one-entry-per-line file (``#`` comments); missing file -> empty."""
-    if path is None or not path.is_file():
+    if path is None:
         return [], []
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Finding(display_path(path), 1, 1, "", f"cannot read: {exc}")]
+        raw = read_bounded(path, MAX_LIST_FILE_BYTES)
+    except FileRefused as refusal:
+        if refusal.kind == "unreadable" and not os.path.lexists(path):
+            return [], []
+        return [], [refusal_finding(refusal)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [], [rules.NOT_UTF8.at(display_path(path), 1, 1, "", "file is not valid UTF-8")]
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         entry = line.split("#", 1)[0].strip().lower()
@@ -159,15 +218,18 @@ def _load_entries(
 ) -> None:
     if top is None:
         return
-    for path in _yaml_files(top):
+    files, problems = walk_regular(top)
+    findings.extend(problems)
+    for path in files:
         shown = display_path(path)
-        if not _is_entry_file(top, path):
+        relative = path.relative_to(top)
+        if len(relative.parts) != 2 or relative.suffix != ".yaml":
             registry.stray_files.append(shown)
             continue
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            findings.append(Finding(shown, 1, 1, "", f"cannot read file: {exc.strerror}"))
+            raw = read_bounded(path, MAX_BYTES)
+        except FileRefused as refusal:
+            findings.append(refusal_finding(refusal))
             continue
         doc, problems = parse_yaml(raw, shown)
         findings.extend(problems)
@@ -193,9 +255,11 @@ def load_registry(layout: Layout) -> tuple[Registry, list[Finding]]:
     """
     registry = Registry(layout)
     findings: list[Finding] = []
-    if not layout.manifests_dir.is_dir():
+    if not layout.manifests_dir.is_dir() and not layout.manifests_dir.is_symlink():
         findings.append(
-            Finding(display_path(layout.manifests_dir), 1, 1, "", "no manifests directory")
+            rules.NO_MANIFESTS.at(
+                display_path(layout.manifests_dir), 1, 1, "", "no manifests directory"
+            )
         )
     _load_entries(layout.manifests_dir, registry, findings, toolspecs=False)
     _load_entries(layout.toolspecs_dir, registry, findings, toolspecs=True)

@@ -6,21 +6,28 @@ what to do; none of them ever handles the private key.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from registry.errors import PublishError, RegistryError
-from registry.signing import load_public_key, parse_public_keys
-
-PUBLIC_KEYS_FILE = Path("keys") / "registry.pub"
-INDEX_FILE = "index.json"
-SIGNATURE_FILE = "index.json.sig"
-SITE_DIR = "site"
-KEYGEN_HINT = (
-    "a maintainer creates the key pair once with `registryctl keygen --write-public "
-    "keys/registry.pub`, stores the private key as the repository secret "
-    "GIG_INDEX_SIGNING_KEY and commits the public key (see keys/README.md)"
+from registry.errors import FileRefused, GitError, PublishError, RegistryError
+from registry.fileio import read_bounded
+from registry.git import git_result
+from registry.index.parse import MAX_INDEX_BYTES
+from registry.layout import (
+    INDEX_FILE,
+    PUBLIC_KEYS_FILE,
+    SIGNATURE_FILE,
+    SIGNING_KEY_ENV,
+    SITE_DIR,
 )
+from registry.signing import trusted_keys
+
+KEYGEN_HINT = (
+    f"a maintainer creates the key pair once with `registryctl keygen --write-public "
+    f"{PUBLIC_KEYS_FILE}`, stores the private key as the repository secret "
+    f"{SIGNING_KEY_ENV} and commits the public key (see keys/README.md)"
+)
+_MAX_KEY_FILE_BYTES = 64 * 1024
+_MAX_SIGNATURE_BYTES = 1024
 
 
 def read_public_keys(path: Path) -> list[str]:
@@ -29,41 +36,37 @@ def read_public_keys(path: Path) -> list[str]:
     Missing, empty or malformed is a refusal: publishing an index nobody can
     check against a committed key would defeat the point of signing it.
     """
+    if not path.exists() and not path.is_symlink():
+        raise PublishError(f"{path} is missing: refusing to publish; {KEYGEN_HINT}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PublishError(f"{path} is missing: refusing to publish; {KEYGEN_HINT}") from None
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_bounded(path, _MAX_KEY_FILE_BYTES).decode("ascii")
+        keys = trusted_keys(text, path.as_posix())
+    except (FileRefused, UnicodeDecodeError) as error:
         raise PublishError(f"{path} cannot be read ({error}); {KEYGEN_HINT}") from None
-    keys = parse_public_keys(text)
+    except RegistryError as error:
+        raise PublishError(str(error)) from None
     if not keys:
         raise PublishError(f"{path} is empty: refusing to publish; {KEYGEN_HINT}")
-    for number, key in enumerate(keys, start=1):
-        try:
-            load_public_key(key, what=f"{path}: key #{number}")
-        except RegistryError as error:
-            raise PublishError(str(error)) from None
     return keys
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _git(root: Path, *args: str) -> tuple[bool, str]:
     try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=120
-        )
-    except FileNotFoundError:
-        raise PublishError("git is not installed; it is needed to check the tree") from None
+        result = git_result(args, cwd=root, what="checking the tree")
+    except GitError as error:
+        raise PublishError(str(error)) from None
+    return result.ok, result.text
 
 
 def require_clean_tree(root: Path) -> None:
     """Refuse to publish from a tree with uncommitted or untracked changes."""
-    done = _git(root, "status", "--porcelain", "--untracked-files=normal")
-    if done.returncode != 0:
+    ok, out = _git(root, "status", "--porcelain", "--untracked-files=normal")
+    if not ok:
         raise PublishError(
             f"{root} is not a git work tree (git status failed): publish from a clone "
             "of the registry"
         )
-    changed = [line[3:] for line in done.stdout.splitlines() if line.strip()]
+    changed = [line[3:] for line in out.splitlines() if line.strip()]
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10
                                             else "")
@@ -75,9 +78,9 @@ def require_clean_tree(root: Path) -> None:
 
 def head_commit(root: Path) -> str | None:
     """The commit checked out at ``root``, or None outside a git work tree."""
-    done = _git(root, "rev-parse", "--verify", "HEAD")
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and sha else None
+    ok, out = _git(root, "rev-parse", "--verify", "HEAD")
+    sha = out.strip()
+    return sha if ok and sha else None
 
 
 def read_signed_dist(dist: Path) -> tuple[bytes, bytes]:
@@ -92,9 +95,13 @@ def read_signed_dist(dist: Path) -> tuple[bytes, bytes]:
     if not sig_path.is_file():
         raise PublishError(
             f"{sig_path} is missing: refusing to publish an unsigned index "
-            "(build with GIG_INDEX_SIGNING_KEY set)"
+            f"(build with {SIGNING_KEY_ENV} set)"
         )
-    index, signature = index_path.read_bytes(), sig_path.read_bytes()
+    try:
+        index = read_bounded(index_path, MAX_INDEX_BYTES)
+        signature = read_bounded(sig_path, _MAX_SIGNATURE_BYTES)
+    except FileRefused as refusal:
+        raise PublishError(str(refusal)) from None
     site = dist / SITE_DIR
     for name, data in ((INDEX_FILE, index), (SIGNATURE_FILE, signature)):
         copy = site / name

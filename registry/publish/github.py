@@ -20,9 +20,10 @@ from email.message import Message
 from http.client import HTTPResponse
 from typing import Any
 
-from registry.errors import PublishError
+from registry.errors import GitHubError, PublishError
+from registry.layout import DEFAULT_GITHUB_API_URL
 
-DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_API_URL = DEFAULT_GITHUB_API_URL
 API_VERSION = "2022-11-28"
 USER_AGENT = "gigmcp-registry-publisher"
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
@@ -30,14 +31,6 @@ MAX_REDIRECTS = 5
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+$")
 _NEXT_LINK_RE = re.compile(r'<([^>]+)>;\s*rel="next"')
-
-
-class GitHubError(PublishError):
-    """A GitHub API call failed; ``status`` is the HTTP status (0: no response)."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)

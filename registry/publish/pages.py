@@ -12,36 +12,23 @@ Pages actions instead.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from registry.errors import PublishError
+from registry.errors import GitError, PublishError
+from registry.git import GIT_PUSH_TIMEOUT_SECONDS, redact, run_git
+from registry.publish.progress import Log, quiet
 
 PAGES_BRANCH = "gh-pages"
 AUTHOR_NAME = "Gig'MCP registry publisher"
 AUTHOR_EMAIL = "registry-publisher@users.noreply.github.com"
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-
-Log = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return
-
-
-def redact(text: str) -> str:
-    """Hide ``user:password@`` in URLs, so a remote with a token never reaches a message."""
-    return _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)
-
 
 @dataclass(frozen=True)
 class PagesResult:
@@ -60,47 +47,33 @@ class PagesResult:
 
 def _git_env(moment: datetime) -> dict[str, str]:
     stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # A caller's GIT_DIR/GIT_WORK_TREE must not redirect our throw-away repository.
-        if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
+    return {
+        "GIT_AUTHOR_NAME": AUTHOR_NAME,
+        "GIT_AUTHOR_EMAIL": AUTHOR_EMAIL,
+        "GIT_COMMITTER_NAME": AUTHOR_NAME,
+        "GIT_COMMITTER_EMAIL": AUTHOR_EMAIL,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
     }
-    env.update(
-        GIT_AUTHOR_NAME=AUTHOR_NAME,
-        GIT_AUTHOR_EMAIL=AUTHOR_EMAIL,
-        GIT_COMMITTER_NAME=AUTHOR_NAME,
-        GIT_COMMITTER_EMAIL=AUTHOR_EMAIL,
-        GIT_AUTHOR_DATE=stamp,
-        GIT_COMMITTER_DATE=stamp,
-        GIT_TERMINAL_PROMPT="0",
-    )
-    return env
 
 
-def _git(args: Sequence[str], *, cwd: Path, env: dict[str, str], what: str) -> str:
-    command = ["git", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", *args]
+def _git(
+    args: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, what: str,
+    timeout: float = GIT_PUSH_TIMEOUT_SECONDS,
+) -> str:
     try:
-        done = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600
+        return run_git(args, cwd=cwd, env=env, what=what, timeout=timeout).decode(
+            "utf-8", "replace"
         )
-    except FileNotFoundError:
-        raise PublishError("git is not installed; it is needed to push the site") from None
-    except subprocess.TimeoutExpired:
-        raise PublishError(f"git timed out while {what}") from None
-    if done.returncode != 0:
-        detail = redact((done.stderr or done.stdout).strip())[-800:]
-        raise PublishError(f"git failed while {what}: {detail}")
-    return done.stdout
+    except GitError as error:
+        raise PublishError(str(error)) from None
 
 
 def remote_tip(remote: str, branch: str = PAGES_BRANCH, *, cwd: Path | None = None) -> str | None:
     """The commit ``branch`` points at on ``remote``, or None when it does not exist."""
-    env = _git_env(datetime.now(UTC))
     out = _git(
         ["ls-remote", "--", remote, f"refs/heads/{branch}"],
         cwd=cwd or Path(tempfile.gettempdir()),
-        env=env,
         what=f"reading {branch} of {redact(remote)}",
     )
     for line in out.splitlines():
@@ -122,7 +95,7 @@ def push_site(
     message: str,
     branch: str = PAGES_BRANCH,
     expected_tip: str | Literal["read"] | None = "read",
-    log: Log = _quiet,
+    log: Log = quiet,
 ) -> PagesResult:
     """Commit ``site`` (plus ``.nojekyll``) as the new tip of ``branch`` on ``remote``.
 

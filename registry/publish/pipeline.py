@@ -10,21 +10,22 @@ and the Pages remote read-only questions, and prints the plan.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from registry.errors import LintFailed, PublishError
+from registry.git import redact
 from registry.index.build import format_generated
+from registry.layout import GITHUB_TOKEN_ENV, PUBLIC_KEYS_FILE, SIGNING_KEY_ENV, SITE_DIR
 from registry.publish.checks import (
-    SITE_DIR,
     read_public_keys,
     read_signed_dist,
     require_clean_tree,
 )
 from registry.publish.github import DEFAULT_API_URL, GitHubClient
-from registry.publish.pages import PagesResult, count_files, push_site, redact, remote_tip
+from registry.publish.pages import PagesResult, count_files, push_site, remote_tip
+from registry.publish.progress import Log, quiet
 from registry.publish.release import (
     KEEP_RELEASES,
     ReleaseResult,
@@ -33,12 +34,6 @@ from registry.publish.release import (
     publish_release,
     verified_index,
 )
-
-Log = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,7 @@ def _build(request: PublishRequest, out: Path) -> None:
 
     if not request.signing_key:
         raise PublishError(
-            "GIG_INDEX_SIGNING_KEY is not set: refusing to publish an unsigned index"
+            f"{SIGNING_KEY_ENV} is not set: refusing to publish an unsigned index"
         )
     build(
         request.root,
@@ -121,15 +116,15 @@ def _check_targets(request: PublishRequest) -> None:
         raise PublishError("keep must be at least 1: the release just made is always kept")
     if request.release is not None and not request.release.token and not request.dry_run:
         raise PublishError(
-            "no GitHub token: set GITHUB_TOKEN or GH_TOKEN (contents: write), "
+            f"no GitHub token: set {' or '.join(GITHUB_TOKEN_ENV)} (contents: write), "
             "or skip the release with --skip-release"
         )
 
 
-def publish(request: PublishRequest, *, log: Log = _quiet) -> PublishReport:
+def publish(request: PublishRequest, *, log: Log = quiet) -> PublishReport:
     """Run the publish described by ``request``; raise a ``RegistryError`` on refusal."""
     report = PublishReport()
-    keys_file = request.public_keys_file or request.root / "keys" / "registry.pub"
+    keys_file = request.public_keys_file or request.root / PUBLIC_KEYS_FILE
     public_keys = read_public_keys(keys_file)
     _check_targets(request)
     require_clean_tree(request.root)

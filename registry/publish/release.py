@@ -15,27 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from registry.errors import PublishError, RegistryError
-from registry.index.build import format_generated, parse_index
-from registry.publish.github import Asset, GitHubClient, GitHubError, Release
+from registry.errors import GitHubError, PublishError, RegistryError
+from registry.index.build import format_generated
+from registry.index.parse import parse_index
+from registry.layout import INDEX_FILE, INDEX_RELEASE_PREFIX, RELEASES_KEPT, SIGNATURE_FILE
+from registry.publish.github import Asset, GitHubClient, Release
+from registry.publish.progress import Log, quiet
 from registry.signing import verify_index
 
-INDEX_ASSET = "index.json"
-SIGNATURE_ASSET = "index.json.sig"
-TAG_PREFIX = "index-"
-KEEP_RELEASES = 30
+INDEX_ASSET = INDEX_FILE
+SIGNATURE_ASSET = SIGNATURE_FILE
+TAG_PREFIX = INDEX_RELEASE_PREFIX
+KEEP_RELEASES = RELEASES_KEPT
 _INDEX_TAG = re.compile(r"^index-\d{8}T\d{6}Z$")
-
-Log = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return
-
 
 def release_tag(generated: datetime) -> str:
     """``index-YYYYMMDDTHHMMSSZ`` for an index generated at ``generated`` (UTC)."""
@@ -226,7 +222,7 @@ def publish_release(
     *,
     target_commitish: str | None = None,
     keep: int = KEEP_RELEASES,
-    log: Log = _quiet,
+    log: Log = quiet,
 ) -> ReleaseResult:
     """Release ``signed`` as a new immutable release and make it latest atomically.
 

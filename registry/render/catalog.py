@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from registry import rules
 from registry.errors import Finding
-from registry.load.schema import INSTALLABLE_BUILDERS, Manifest
-from registry.load.tree import Registry, display_path
-from registry.site.templates import markdown_environment
-
-CATALOG_FILE = "CATALOG.md"
-
-Status = Literal["installable", "planned"]
+from registry.layout import CATALOG_FILE, display_path
+from registry.load.schema import Manifest
+from registry.load.tree import Registry
+from registry.render.templates import markdown_environment
+from registry.status import Status, planned_reasons
 
 
 @dataclass(frozen=True)
@@ -44,21 +42,6 @@ class ServerSummary:
     versions: int
 
 
-def installable_status(manifest: Manifest) -> tuple[Status, str]:
-    """``installable`` needs a pinned digest and a builder gateways can run today."""
-    reasons = []
-    if manifest.image.is_placeholder:
-        reasons.append("the image digest is a placeholder (not built and pinned yet)")
-    builder = manifest.image.effective_builder
-    if builder not in INSTALLABLE_BUILDERS:
-        reasons.append(
-            f"the {builder} builder needs the gateway's rootfs sandbox extension, not shipped yet"
-        )
-    if reasons:
-        return "planned", "; ".join(reasons)
-    return "installable", ""
-
-
 def auth_types(manifest: Manifest) -> str:
     """The manifest's credential types in first-seen order, or ``none``."""
     types = list(dict.fromkeys(credential.type for credential in manifest.credentials))
@@ -67,7 +50,7 @@ def auth_types(manifest: Manifest) -> str:
 
 def summarize(manifest: Manifest, versions: int = 1) -> ServerSummary:
     """The catalog row of one manifest (normally a server's latest version)."""
-    status, reason = installable_status(manifest)
+    reasons = planned_reasons(manifest)
     return ServerSummary(
         name=manifest.name,
         version=manifest.version,
@@ -80,8 +63,8 @@ def summarize(manifest: Manifest, versions: int = 1) -> ServerSummary:
         egress=tuple(manifest.entitlements.egress),
         tools_default=len(manifest.default_tools),
         tools_total=len(manifest.tools),
-        status=status,
-        status_reason=reason,
+        status="planned" if reasons else "installable",
+        status_reason="; ".join(reasons),
         versions=versions,
     )
 
@@ -89,8 +72,7 @@ def summarize(manifest: Manifest, versions: int = 1) -> ServerSummary:
 def catalog_rows(registry: Registry) -> list[ServerSummary]:
     """One row per server (its latest version), in byte order of the names."""
     return [
-        summarize(versions[-1].manifest, len(versions))
-        for versions in registry.servers.values()
+        summarize(versions[-1].manifest, len(versions)) for versions in registry.servers.values()
     ]
 
 
@@ -119,7 +101,8 @@ def catalog_findings(root: Path, registry: Registry) -> list[Finding]:
     """Lint hook: one finding when the committed ``CATALOG.md`` is stale."""
     if not catalog_is_stale(root, registry):
         return []
-    shown = display_path(root / CATALOG_FILE)
+    path = root / CATALOG_FILE
+    state = "out of date with the manifests" if path.exists() else "missing"
     return [
-        Finding(shown, 1, 1, "", "out of date with the manifests; run `invoke catalog`")
+        rules.CATALOG_STALE.at(display_path(path), 1, 1, "", f"{state}; run `invoke catalog`")
     ]

@@ -1,54 +1,50 @@
 """Entitlement diffs for review: two versions in a tree, or a branch against a git ref.
 
-``diff_refs`` compares ``NAME@OLD`` with ``NAME@NEW`` from the working tree.
-``review_against`` is the pull-request view: for every manifest changed since
-a git ref (or the ones named), compare it with the same file at that ref, or
-else with the highest lower version of the server at that ref, or else treat
-it as a new server. Files at the ref are read with ``git show`` and go through
+``diff_refs`` compares ``NAME@OLD`` with ``NAME@NEW`` from the working tree,
+toolspecs included. ``review_against`` is the pull-request view: for every
+server version whose manifest or toolspec changed since a git ref (or the
+ones named), compare it with the same version at that ref, or else with the
+highest lower version of the server at that ref, or else treat it as a new
+server. Files at the ref are read with ``git show`` and go through
 the same hardened loader and schema as everything else; nothing from them is
 trusted further than that.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from registry.errors import Finding, RegistryError
-from registry.images.pin import manifest_file
-from registry.load.schema import Manifest, validate_document
-from registry.load.tree import MANIFESTS, display_path
-from registry.load.yaml_loader import parse_yaml
-from registry.review.diff import (
-    EntitlementDiff,
-    entitlement_diff,
-    escape_markdown,
-    render_markdown,
-    render_text,
-    to_json,
+from registry.errors import FileRefused, Finding, RegistryError
+from registry.fileio import read_bounded
+from registry.git import run_git, split_z
+from registry.layout import (
+    MANIFESTS,
+    TOOLSPECS,
+    display_path,
+    entry_path,
+    manifest_path,
+    parse_entry_path,
+    parse_server_ref,
+    version_key,
 )
-from registry.semver import is_version, version_key
-
-GIT_TIMEOUT = 120
-
-
-def parse_server_ref(text: str) -> tuple[str, str]:
-    """``name@version`` -> ``(name, version)``."""
-    name, at, version = text.partition("@")
-    if not at or not name or not is_version(version):
-        raise RegistryError(f"{text[:80]!r}: expected NAME@VERSION, e.g. linear@0.1.0")
-    return name, version
+from registry.load.schema import M, Manifest, Toolspec, validate_document
+from registry.load.yaml_loader import MAX_BYTES, parse_yaml
+from registry.review.diff import EntitlementDiff, entitlement_diff
 
 
-def read_manifest(raw: bytes, path: str) -> tuple[Manifest | None, list[Finding]]:
-    """Parse and schema-validate one manifest's bytes (from disk or from git)."""
+def read_document(raw: bytes, path: str, model: type[M]) -> tuple[M | None, list[Finding]]:
+    """Parse and schema-validate one manifest's or toolspec's bytes (from disk or from git)."""
     doc, findings = parse_yaml(raw, path)
     if doc is None:
         return None, findings
-    return validate_document(doc, Manifest)
+    return validate_document(doc, model)
+
+
+def read_manifest(raw: bytes, path: str) -> tuple[Manifest | None, list[Finding]]:
+    """Parse and schema-validate one manifest's bytes."""
+    return read_document(raw, path, Manifest)
 
 
 def _findings_error(message: str, findings: Sequence[Finding]) -> RegistryError:
@@ -56,25 +52,37 @@ def _findings_error(message: str, findings: Sequence[Finding]) -> RegistryError:
     return RegistryError("\n".join(lines))
 
 
-def _load(root: Path, name: str, version: str) -> Manifest:
-    path = manifest_file(root, name, version)
-    shown = display_path(path)
+def _read(path: Path, what: str = "manifest") -> bytes:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise RegistryError(f"{shown}: no such manifest") from exc
-    except OSError as exc:
-        raise RegistryError(f"{shown}: cannot read: {exc.strerror}") from exc
-    manifest, findings = read_manifest(raw, shown)
+        return read_bounded(path, MAX_BYTES)
+    except FileRefused as refusal:
+        if not path.exists() and not path.is_symlink():
+            raise RegistryError(f"{display_path(path)}: no such {what}") from None
+        raise RegistryError(str(refusal)) from None
+
+
+def _load(root: Path, name: str, version: str) -> tuple[Manifest, Toolspec | None]:
+    path = manifest_path(root, name, version)
+    shown = display_path(path)
+    manifest, findings = read_manifest(_read(path), shown)
     if manifest is None:
         raise _findings_error(f"{shown}: not a valid manifest:", findings)
-    return manifest
+    spec_path = root / entry_path("toolspec", name, version)
+    if not spec_path.exists() and not spec_path.is_symlink():
+        return manifest, None
+    spec, findings = read_document(_read(spec_path, "toolspec"), display_path(spec_path), Toolspec)
+    if spec is None:
+        raise _findings_error(f"{display_path(spec_path)}: not a valid toolspec:", findings)
+    return manifest, spec
 
 
 def diff_refs(root: Path, old: str, new: str) -> EntitlementDiff:
     """The entitlement diff from ``old`` to ``new`` (both ``NAME@VERSION``) under ``root``."""
-    old_manifest = _load(root, *parse_server_ref(old))
-    return entitlement_diff(old_manifest, _load(root, *parse_server_ref(new)))
+    old_manifest, old_spec = _load(root, *parse_server_ref(old))
+    new_manifest, new_spec = _load(root, *parse_server_ref(new))
+    return entitlement_diff(
+        old_manifest, new_manifest, old_toolspec=old_spec, new_toolspec=new_spec
+    )
 
 
 # --- against a git ref -----------------------------------------------------------
@@ -82,7 +90,7 @@ def diff_refs(root: Path, old: str, new: str) -> EntitlementDiff:
 
 @dataclass(frozen=True)
 class Review:
-    """Every changed manifest's diff against ``git_ref``, in path order."""
+    """Every changed server version's diff against ``git_ref``, in path order."""
 
     git_ref: str
     diffs: tuple[EntitlementDiff, ...]
@@ -96,35 +104,10 @@ class Review:
         return any(diff.escalates for diff in self.diffs)
 
 
-def _git(root: Path, *args: str) -> bytes:
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            check=False,
-            timeout=GIT_TIMEOUT,
-        )
-    except FileNotFoundError as exc:
-        raise RegistryError("git is not installed") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise RegistryError(f"git {args[0]} took longer than {GIT_TIMEOUT}s") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RegistryError(f"git {args[0]} failed: {message[0] if message else proc.returncode}")
-    return proc.stdout
-
-
-def _paths(output: bytes) -> list[str]:
-    return [p.decode("utf-8", "surrogateescape") for p in output.split(b"\0") if p]
-
-
-def _manifest_parts(relative: str) -> tuple[str, str] | None:
-    """``manifests/<name>/<version>.yaml`` -> ``(name, version)``; else ``None``."""
-    parts = PurePosixPath(relative).parts
-    if len(parts) != 3 or parts[0] != MANIFESTS or not parts[2].endswith(".yaml"):
-        return None
-    version = parts[2][: -len(".yaml")]
-    return (parts[1], version) if is_version(version) else None
+def _version_of(relative: str) -> tuple[str, str] | None:
+    """``manifests/`` or ``toolspecs/<name>/<version>.yaml`` -> ``(name, version)``."""
+    parsed = parse_entry_path(relative)
+    return (parsed[1], parsed[2]) if parsed is not None else None
 
 
 def _relative_to_root(root: Path, given: Path) -> str:
@@ -136,12 +119,45 @@ def _relative_to_root(root: Path, given: Path) -> str:
     return given.as_posix()
 
 
-def review_against(root: Path, git_ref: str, paths: Sequence[Path] = ()) -> Review:
-    """Diff each manifest changed since ``git_ref`` (or each of ``paths``) with its old self.
+def _git(root: Path, *args: str) -> bytes:
+    return run_git(args, cwd=root, what=f"reading {args[0]} for the review")
 
-    The old side is, in order: the same path at ``git_ref``; the highest lower
-    version of the same server at ``git_ref``; nothing (a new server). Paths
-    are relative to ``root``, which must be inside a git work tree.
+
+@dataclass(frozen=True)
+class _AtRef:
+    """The registry's entry files at the reviewed git ref."""
+
+    root: Path
+    git_ref: str
+    commit: str
+    prefix: str
+    paths: frozenset[str]
+
+    def read(self, relative: str) -> bytes:
+        return _git(self.root, "show", f"{self.commit}:{self.prefix}{relative}")
+
+    def base_version(self, name: str, version: str) -> str | None:
+        """The version the diff starts from: the same one, else the highest lower one."""
+        if entry_path("manifest", name, version) in self.paths:
+            return version
+        lower = []
+        for candidate in self.paths:
+            parsed = parse_entry_path(candidate)
+            if (
+                parsed is not None and parsed[0] == "manifest" and parsed[1] == name
+                and version_key(parsed[2]) < version_key(version)
+            ):
+                lower.append(parsed[2])
+        return max(lower, key=version_key) if lower else None
+
+
+def review_against(root: Path, git_ref: str, paths: Sequence[Path] = ()) -> Review:
+    """Diff each server version changed since ``git_ref`` (or named) with its old self.
+
+    A version is changed when its manifest or its toolspec is. The old side
+    is, in order: the same version at ``git_ref``; the highest lower version
+    of the same server at ``git_ref``; nothing (a new server). Paths are
+    relative to ``root``, which must be inside a git work tree.
     """
     if not git_ref or git_ref.startswith("-"):
         raise RegistryError(f"{git_ref!r} is not a git ref")
@@ -152,96 +168,86 @@ def review_against(root: Path, git_ref: str, paths: Sequence[Path] = ()) -> Revi
                       f"{git_ref}^{{commit}}").decode().strip()
     except RegistryError as exc:
         raise RegistryError(f"{git_ref!r} is not a commit of this repository") from exc
-    at_ref = {
-        p[len(prefix):]
-        for p in _paths(_git(root, "ls-tree", "-r", "-z", "--full-tree", "--name-only", commit))
-        if p.startswith(prefix + MANIFESTS + "/")
-    }
+    listed = split_z(_git(root, "ls-tree", "-r", "-z", "--full-tree", "--name-only", commit))
+    at_ref = _AtRef(root, git_ref, commit, prefix, frozenset(
+        p[len(prefix):] for p in listed
+        if p.startswith(prefix) and _version_of(p[len(prefix):]) is not None
+    ))
     if paths:
         wanted = [_relative_to_root(root, p) for p in paths]
         for relative in wanted:
-            if _manifest_parts(relative) is None:
-                raise RegistryError(f"{relative}: expected manifests/<name>/<version>.yaml")
+            if _version_of(relative) is None:
+                raise RegistryError(
+                    f"{relative}: expected manifests/ or toolspecs/<name>/<version>.yaml"
+                )
     else:
-        changed = _paths(_git(root, "diff", "--name-only", "--no-renames", "-z", commit,
-                              "--", MANIFESTS + "/"))
-        untracked = _paths(_git(root, "ls-files", "--others", "--exclude-standard", "--full-name",
-                                "-z", "--", MANIFESTS + "/"))
+        folders = [f"{MANIFESTS}/", f"{TOOLSPECS}/"]
+        changed = split_z(_git(root, "diff", "--name-only", "--no-renames", "-z", commit,
+                               "--", *folders))
+        untracked = split_z(_git(root, "ls-files", "--others", "--exclude-standard",
+                                 "--full-name", "-z", "--", *folders))
         wanted = [p[len(prefix):] for p in (*changed, *untracked) if p.startswith(prefix)]
+    versions = sorted(
+        {v for v in (_version_of(relative) for relative in wanted) if v is not None},
+        key=lambda v: (v[0].encode(), version_key(v[1])),
+    )
     diffs: list[EntitlementDiff] = []
     removed: list[str] = []
     notes: list[str] = []
     problems: list[Finding] = []
-    for relative in sorted(set(wanted), key=str.encode):
-        parts = _manifest_parts(relative)
-        if parts is None:
-            continue  # not a manifest file; lint reports strays
+    for name, version in versions:
+        relative = entry_path("manifest", name, version)
         file = root / relative
-        if not file.is_file():
-            if relative not in at_ref:
+        if not file.exists() and not file.is_symlink():
+            if relative in at_ref.paths:
+                removed.append(relative)
+            elif entry_path("toolspec", name, version) not in at_ref.paths:
                 raise RegistryError(f"{relative}: no such manifest, here or at {git_ref}")
-            removed.append(relative)
             continue
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise RegistryError(f"{display_path(file)}: cannot read: {exc.strerror}") from exc
-        new, findings = read_manifest(raw, display_path(file))
+        new, new_spec, found = _read_version(root, name, version)
+        problems += found
         if new is None:
-            problems.extend(findings)
             continue
-        old_path = _old_path(relative, parts, at_ref)
-        old = None
-        if old_path is not None:
-            old_raw = _git(root, "show", f"{commit}:{prefix}{old_path}")
-            old, findings = read_manifest(old_raw, f"{git_ref}:{old_path}")
+        old = old_spec = None
+        base = at_ref.base_version(name, version)
+        if base is not None:
+            old, old_spec, found = _read_version_at(at_ref, name, base)
             if old is None:
                 notes.append(
-                    f"{git_ref}:{old_path} is not a valid manifest; "
+                    f"{git_ref}:{entry_path('manifest', name, base)} is not a valid manifest; "
                     f"{relative} is shown as a new server"
                 )
-        diffs.append(entitlement_diff(old, new))
+        diffs.append(entitlement_diff(old, new, old_toolspec=old_spec, new_toolspec=new_spec))
     if problems:
-        raise _findings_error("cannot diff invalid manifests:", problems)
+        raise _findings_error("cannot diff invalid manifests or toolspecs:", problems)
     return Review(git_ref, tuple(diffs), tuple(removed), tuple(notes))
 
 
-def _old_path(relative: str, parts: tuple[str, str], at_ref: set[str]) -> str | None:
-    if relative in at_ref:
-        return relative
-    name, version = parts
-    lower = []
-    for candidate in at_ref:
-        other = _manifest_parts(candidate)
-        if other is not None and other[0] == name and version_key(other[1]) < version_key(version):
-            lower.append((version_key(other[1]), candidate))
-    return max(lower)[1] if lower else None
+def _read_version(
+    root: Path, name: str, version: str
+) -> tuple[Manifest | None, Toolspec | None, list[Finding]]:
+    file = root / entry_path("manifest", name, version)
+    manifest, findings = read_manifest(_read(file), display_path(file))
+    spec_file = root / entry_path("toolspec", name, version)
+    spec = None
+    if spec_file.exists() or spec_file.is_symlink():
+        spec, spec_findings = read_document(
+            _read(spec_file, "toolspec"), display_path(spec_file), Toolspec
+        )
+        findings += spec_findings
+    return manifest, spec, findings
 
 
-# --- rendering a review ------------------------------------------------------------
-
-
-def review_to_json(review: Review) -> dict[str, object]:
-    """``{git_ref, escalates, diffs, removed, notes}``, JSON-serialisable."""
-    return {
-        "git_ref": review.git_ref,
-        "escalates": review.escalates,
-        "diffs": [to_json(diff) for diff in review.diffs],
-        "removed": list(review.removed),
-        "notes": list(review.notes),
-    }
-
-
-def render_review(review: Review, output_format: str) -> str:
-    """The review as ``text``, ``markdown`` (a job summary) or ``json``."""
-    if output_format == "json":
-        return json.dumps(review_to_json(review), indent=2, ensure_ascii=False) + "\n"
-    markdown = output_format == "markdown"
-    render = render_markdown if markdown else render_text
-    parts = [render(diff) for diff in review.diffs]
-    for path in review.removed:
-        parts.append(f"{escape_markdown(path) if markdown else path}: removed\n")
-    if not parts:
-        ref = escape_markdown(review.git_ref) if markdown else review.git_ref
-        parts.append(f"no manifest changes against {ref}\n")
-    return "\n".join(parts)
+def _read_version_at(
+    at_ref: _AtRef, name: str, version: str
+) -> tuple[Manifest | None, Toolspec | None, list[Finding]]:
+    relative = entry_path("manifest", name, version)
+    manifest, findings = read_manifest(at_ref.read(relative), f"{at_ref.git_ref}:{relative}")
+    spec_relative = entry_path("toolspec", name, version)
+    spec = None
+    if spec_relative in at_ref.paths:
+        spec, spec_findings = read_document(
+            at_ref.read(spec_relative), f"{at_ref.git_ref}:{spec_relative}", Toolspec
+        )
+        findings += spec_findings
+    return manifest, spec, findings

@@ -1,91 +1,43 @@
-"""Entitlement diffs: what a new manifest version may do that the old one could not.
+"""Entitlement diffs: what a new version may do that the old one could not.
 
 A version bump forces re-consent in every gateway that has the server
 installed, so reviewers (in a pull request) and users (on the website) need
 to see exactly what changed, with the changes that grant *more* marked as
-escalations. :func:`entitlement_diff` compares two validated manifests and
-returns every change in a fixed order; the renderers turn it into text, a
-Markdown table (job summaries, site pages) or JSON.
+escalations. :func:`entitlement_diff` compares two validated manifests and,
+for toolpack servers, their toolspecs (what each tool sends where,
+:mod:`registry.review.requests`), and returns every change in a fixed order;
+:mod:`registry.review.render` turns it into text, Markdown or JSON.
 
 This module is pure: models in, strings and dicts out.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
 
-from registry.lint.hosts import egress_covers
-from registry.load.schema import PLACEHOLDER_DIGEST, Credential, Manifest
-
-ChangeKind = Literal["added", "removed", "changed"]
-
-AREAS: tuple[str, ...] = (
-    "tier",
-    "egress",
-    "credential",
-    "scope",
-    "inject",
-    "tool",
-    "default",
-    "image",
-    "source",
-    "builder",
-    "presentation",
+from registry.egress import egress_covers, public_suffixes, registrable_domains
+from registry.layout import PLACEHOLDER_DIGEST
+from registry.load.schema import Credential, Manifest, Toolspec
+from registry.load.tree import ManifestEntry, Registry
+from registry.review.changes import (
+    AREA_ORDER,
+    AREAS,
+    Area,
+    Change,
+    ChangeKind,
+    EntitlementDiff,
 )
-_AREA_ORDER = {area: index for index, area in enumerate(AREAS)}
+from registry.review.requests import request_changes
 
+__all__ = ["AREAS", "Change", "EntitlementDiff", "entitlement_diff", "history"]
 
-@dataclass(frozen=True)
-class Change:
-    """One difference between two manifests, with a sentence a person can read."""
-
-    area: str
-    kind: ChangeKind
-    subject: str
-    before: str | None
-    after: str | None
-    escalation: bool
-    summary: str
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "area": self.area,
-            "kind": self.kind,
-            "subject": self.subject,
-            "before": self.before,
-            "after": self.after,
-            "escalation": self.escalation,
-            "summary": self.summary,
-        }
-
-
-@dataclass(frozen=True)
-class EntitlementDiff:
-    """Every change from ``old_ref`` (``None``: a new server) to ``new_ref``."""
-
-    old_ref: str | None
-    new_ref: str
-    changes: tuple[Change, ...]
-
-    @property
-    def escalates(self) -> bool:
-        """True when the new version may reach, hold or expose more than the old."""
-        return any(change.escalation for change in self.changes)
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    @property
-    def escalations(self) -> tuple[Change, ...]:
-        return tuple(change for change in self.changes if change.escalation)
-
-
-def entitlement_diff(old: Manifest | None, new: Manifest) -> EntitlementDiff:
+def entitlement_diff(
+    old: Manifest | None,
+    new: Manifest,
+    *,
+    old_toolspec: Toolspec | None = None,
+    new_toolspec: Toolspec | None = None,
+) -> EntitlementDiff:
     """Compare two versions of a server; ``old=None`` means ``new`` is a new server.
 
     For a new server everything it asks for is reported as ``added`` and the
@@ -96,13 +48,39 @@ def entitlement_diff(old: Manifest | None, new: Manifest) -> EntitlementDiff:
     changes += _tier(old, new)
     changes += _egress(old, new)
     changes += _credentials(old, new)
+    changes += _credential_domains(old, new)
     changes += _tools(old, new)
+    changes += request_changes(old, old_toolspec, new, new_toolspec)
     changes += _image(old, new)
     changes += _source(old, new)
     changes += _presentation(old, new)
     # Stable sort: within an area the generators already emit a fixed order.
-    changes.sort(key=lambda change: _AREA_ORDER[change.area])
+    changes.sort(key=lambda change: AREA_ORDER[change.area])
     return EntitlementDiff(old.ref if old is not None else None, new.ref, tuple(changes))
+
+
+def history(registry: Registry, name: str) -> list[tuple[ManifestEntry, EntitlementDiff]]:
+    """Each version of ``name``, lowest first, with its diff against the version before it."""
+    out: list[tuple[ManifestEntry, EntitlementDiff]] = []
+    previous: ManifestEntry | None = None
+    for entry in registry.servers[name]:
+        out.append((entry, diff_entries(registry, previous, entry)))
+        previous = entry
+    return out
+
+
+def diff_entries(
+    registry: Registry, old: ManifestEntry | None, new: ManifestEntry
+) -> EntitlementDiff:
+    """The diff between two loaded versions, toolspecs included."""
+    def spec(entry: ManifestEntry | None) -> Toolspec | None:
+        found = registry.toolspec_for(entry.manifest) if entry is not None else None
+        return found.toolspec if found is not None else None
+
+    return entitlement_diff(
+        old.manifest if old is not None else None, new.manifest,
+        old_toolspec=spec(old), new_toolspec=spec(new),
+    )
 
 
 # --- tier -------------------------------------------------------------------
@@ -228,6 +206,35 @@ def _credentials(old: Manifest | None, new: Manifest) -> list[Change]:
     return changes
 
 
+def credential_domains(manifest: Manifest) -> tuple[str, ...]:
+    """The registrable domains that receive a sealed server's credentials.
+
+    The gateway's egress proxy injects every sealed credential on every egress
+    host, so each domain the egress reaches receives each credential. An
+    entrusted server holds its secrets itself: none are injected.
+    """
+    if manifest.tier != "sealed" or not manifest.credentials:
+        return ()
+    return registrable_domains(manifest.entitlements.egress, public_suffixes())
+
+
+def _credential_domains(old: Manifest | None, new: Manifest) -> list[Change]:
+    before = set(credential_domains(old)) if old is not None else set()
+    after = credential_domains(new)
+    added = [domain for domain in after if domain not in before]
+    if not added:
+        return []
+    ids = ", ".join(credential.id for credential in new.credentials)
+    # Sealed before too: the same secrets now reach another party. From entrusted
+    # (the server held them and reached the same hosts) it is informative only.
+    escalation = old is not None and bool(before)
+    return [Change(
+        "credential", "added", "credentials.domains", ", ".join(sorted(before)) or None,
+        ", ".join(after), escalation,
+        f"The gateway now sends {ids} to {', '.join(added)}",
+    )]
+
+
 def _credential_fields(cid: str, was: Credential, now: Credential) -> list[Change]:
     changes: list[Change] = []
     if was.type != now.type:
@@ -329,7 +336,7 @@ def _default_word(default: bool) -> str:
 
 
 def _scalar(
-    area: str,
+    area: Area,
     subject: str,
     label: str,
     before: str | None,
@@ -410,126 +417,3 @@ def _presentation(old: Manifest | None, new: Manifest) -> list[Change]:
         changes.append(Change("presentation", kind, "description", before or None,
                               new.description or None, False, f"Description {kind}"))
     return changes
-
-
-# --- renderers --------------------------------------------------------------
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _headline(diff: EntitlementDiff) -> str:
-    if diff.old_ref is None:
-        title = f"{diff.new_ref} (new server)"
-    else:
-        title = f"{diff.old_ref} -> {diff.new_ref}"
-    if diff.empty:
-        return f"{title}: no entitlement changes"
-    count = _plural(len(diff.changes), "change")
-    return f"{title}: {count}, {_plural(len(diff.escalations), 'escalation')}"
-
-
-def _printable(text: str) -> str:
-    """Escape control, format and separator characters (terminal escapes, bidi tricks)."""
-    out = []
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def render_text(diff: EntitlementDiff) -> str:
-    """One headline, then one line per change; ``!`` marks an escalation."""
-    lines = [_printable(_headline(diff))]
-    for change in diff.changes:
-        mark = "!" if change.escalation else " "
-        lines.append(f"  {mark} {change.area:<12} {change.kind:<7}  {_printable(change.summary)}")
-    return "\n".join(lines) + "\n"
-
-
-_MD_ENTITIES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&#39;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "(": "&#40;",
-    ")": "&#41;",
-    "\\": "&#92;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "~": "&#126;",
-    "!": "&#33;",
-    "#": "&#35;",
-    "$": "&#36;",
-    # ``@`` and ``:`` break e-mail, mention and scheme autolinks (``https://``).
-    "@": "&#64;",
-    ":": "&#58;",
-}
-_WWW = re.compile(r"(?i)\b(www)\.")
-_MD_CELL_LIMIT = 300
-
-
-def escape_markdown(text: str) -> str:
-    """Make contributor text inert in Markdown and HTML: no tags, links or table breaks.
-
-    Every character with a meaning is written as an HTML entity, line breaks
-    become spaces, other control characters are shown escaped and ``www.`` is
-    broken so autolinkers do not turn a bare domain into a link.
-    """
-    text = re.sub(r"[\r\n\u2028\u2029]+", " ", text)
-    text = _printable(text)
-    text = "".join(_MD_ENTITIES.get(char, char) for char in text)
-    return _WWW.sub(r"\1&#46;", text)
-
-
-def _cell(text: str | None) -> str:
-    if not text:
-        return ""
-    if len(text) > _MD_CELL_LIMIT:
-        text = text[: _MD_CELL_LIMIT - 1] + "…"
-    return escape_markdown(text)
-
-
-def render_markdown(diff: EntitlementDiff) -> str:
-    """A headline and a table, safe for GitHub job summaries and the website."""
-    if diff.old_ref is None:
-        title = f"**{escape_markdown(diff.new_ref)}** (new server)"
-    else:
-        title = f"**{escape_markdown(diff.old_ref)} → {escape_markdown(diff.new_ref)}**"
-    if diff.empty:
-        return f"{title}: no entitlement changes.\n"
-    escalations = len(diff.escalations)
-    lines = [
-        f"{title}: {_plural(len(diff.changes), 'change')}, "
-        f"{_plural(escalations, 'escalation')}.",
-        "",
-        "| | Area | Change | Before | After |",
-        "|---|---|---|---|---|",
-    ]
-    for change in diff.changes:
-        mark = "⚠️" if change.escalation else ""
-        lines.append(
-            f"| {mark} | {change.area} | {_cell(change.summary)} "
-            f"| {_cell(change.before)} | {_cell(change.after)} |"
-        )
-    if escalations:
-        lines += ["", "⚠️ marks an escalation: the new version may reach, hold or expose more."]
-    return "\n".join(lines) + "\n"
-
-
-def to_json(diff: EntitlementDiff) -> dict[str, object]:
-    """A stable, JSON-serialisable form of ``diff``."""
-    return {
-        "old_ref": diff.old_ref,
-        "new_ref": diff.new_ref,
-        "escalates": diff.escalates,
-        "changes": [change.to_json() for change in diff.changes],
-    }

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.review.diff import entitlement_diff
+from registry.review.diff import history
 from registry.index.build import format_generated
 from registry.site.pages import BuildInfo, version_url
-from registry.site.templates import template_environment
+from registry.render.templates import html_environment
 from registry.load.tree import Registry
 
 FEED_FILE = "feed.xml"
@@ -51,12 +51,9 @@ def _summary(description: str, tier: str, old_ref: str | None, changes: int,
 def render_feed(registry: Registry, info: BuildInfo, site_name: str) -> bytes:
     """``feed.xml``: the newest :data:`FEED_ENTRIES` server versions, newest first."""
     entries: list[tuple[str, FeedEntry]] = []
-    for name, versions in registry.servers.items():
-        previous = None
-        for entry in versions:
+    for name in registry.servers:
+        for entry, diff in history(registry, name):
             manifest = entry.manifest
-            diff = entitlement_diff(previous, manifest)
-            previous = manifest
             escalations = [c for c in diff.changes if c.escalation]
             if diff.old_ref is None:
                 # A new server's tier "change" only restates that it is new: the lead says so.
@@ -78,7 +75,7 @@ def render_feed(registry: Registry, info: BuildInfo, site_name: str) -> bytes:
     entries.sort(key=lambda item: item[0], reverse=True)
     chosen = [entry for _, entry in entries[:FEED_ENTRIES]]
     site_url = info.site_url.rstrip("/") + "/" if info.site_url else ""
-    text = template_environment().get_template("feed.xml").render(
+    text = html_environment("registry.site").get_template("feed.xml").render(
         site_url=site_url,
         feed_id=site_url + FEED_FILE if site_url else "urn:gigmcp:registry:feed",
         site_name=site_name,

@@ -27,8 +27,9 @@ from typing import Literal, TypedDict
 
 from registry.render.catalog import ServerSummary, catalog_rows
 from registry.load.schema import BUILDERS, CATEGORIES
-from registry.site.templates import template_environment
-from registry.site.views import server_view
+from registry.render.templates import html_environment
+from registry.review.diff import history
+from registry.site.views import VersionView, server_view, version_views
 from registry.load.tree import Registry
 
 PageKind = Literal["home", "server", "version", "categories", "category"]
@@ -169,7 +170,8 @@ class SitePages:
         self.registry = registry
         self.info = info
         self._rows = catalog_rows(registry)
-        self._env = template_environment()
+        self._env = html_environment("registry.site")
+        self._histories: dict[str, tuple[VersionView, ...]] = {}
 
     def specs(self) -> list[PageSpec]:
         """All generated pages, in a fixed order."""
@@ -184,6 +186,21 @@ class SitePages:
                 specs.append(PageSpec(version_url(name, version) + "index.md", "version",
                                       name=name, version=version))
         return specs
+
+    def versions_of(self, name: str) -> tuple[VersionView, ...]:
+        """``name``'s version history with diffs, computed once per server."""
+        if name not in self._histories:
+            self._histories[name] = version_views(history(self.registry, name))
+        return self._histories[name]
+
+    def source_of(self, spec: PageSpec) -> str:
+        """The manifest a page shows (its path), or the registry for catalog pages."""
+        entry = None
+        if spec.kind == "server":
+            entry = self.registry.latest(spec.name)
+        elif spec.kind == "version":
+            entry = self.registry.manifest(spec.name, spec.version)
+        return entry.path if entry is not None else self.registry.layout.root.as_posix()
 
     def _categories(self) -> list[str]:
         present = {row.category for row in self._rows}
@@ -216,7 +233,7 @@ class SitePages:
                 else self.registry.manifest(spec.name, spec.version)
             )
             assert entry is not None
-            view = server_view(self.registry, entry)
+            view = server_view(self.registry, entry, self.versions_of(spec.name))
             title = entry.manifest.title
             if spec.kind == "version":
                 title = f"{title} {entry.manifest.version}"

@@ -1,14 +1,17 @@
 """The mkdocs plugin that injects the generated catalog pages into a build.
 
-Two ways in:
+This module is the site's entry and the only one of the site package that
+reads the environment or the clock. Two ways in:
 
 - through :func:`registry.build.build_site`, which hands the plugin the
-  :class:`~registry.build.Prepared` build (the same in-memory registry that
+  :class:`~registry.pipeline.Prepared` build (the same in-memory registry that
   made the index, and its signature) before mkdocs runs;
 - through plain ``mkdocs build`` / ``mkdocs serve``, where the plugin lints
   and loads the registry tree itself (unsigned; SOURCE_DATE_EPOCH honoured)
   and ``serve`` also reloads when a manifest or toolspec changes.
 
+The plugin brings its own theme overrides, scripts and styles (package data),
+so a tree with nothing but manifests builds the same site as this repository.
 Generated HTML pages never pass through Markdown: their content is rendered
 by Jinja2 with autoescaping and replaces the (empty) page body in
 ``on_page_content``, so nothing a contributor writes is read as Markdown,
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,24 +35,42 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
-from registry.errors import KeyFormatError, LintFailed, RegistryError, errors_only
+from registry.errors import FileRefused, KeyFormatError, LintFailed, RegistryError, errors_only
+from registry.fileio import read_bounded
+from registry.layout import (
+    CONTENT_DIRS,
+    INDEX_FILE,
+    PUBLIC_KEYS_FILE,
+    SIGNATURE_FILE,
+    SOURCE_DATE_EPOCH_ENV,
+)
+from registry.pipeline import Prepared, prepare
+from registry.signing import trusted_keys
 from registry.site.feed import FEED_FILE, render_feed
 from registry.site.pages import BuildInfo, PageSpec, RenderedPage, SitePages
-from registry.site.reference import SCHEMA_FILES, json_schema, reference_markdown
-from registry.site.templates import TEMPLATES_DIR
+from registry.site.reference import (
+    REFERENCE_PAGES,
+    SCHEMA_FILES,
+    json_schema,
+    reference_markdown,
+    rules_markdown,
+)
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.pages import Page
 
-    from registry.build import Prepared
-
 log = logging.getLogger("mkdocs.plugins.gigmcp")
 
-REFERENCE_PAGES = {"reference/manifest.md": "manifest", "reference/toolspec.md": "toolspec"}
-WATCHED = ("manifests", "toolspecs", "denylist", "policy", "keys")
+PACKAGE = "registry.site"
+ASSETS = {
+    "assets/gigmcp/registry.css": "assets/stylesheets/registry.css",
+    "assets/gigmcp/catalog.js": "assets/javascripts/catalog.js",
+}
+"""Site path -> package-data path of the scripts and styles every page loads."""
 _SHOWN_FINDINGS = 50
+_MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 class CatalogConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs leaves it untyped
@@ -56,21 +78,22 @@ class CatalogConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs leaves i
     """Registry tree, relative to mkdocs.yml; empty: mkdocs.yml's own directory."""
     index_url = c.Type(str, default="")
     """What gateways set GIG_REGISTRY_INDEX_URL to; default: index.json on this site."""
-    public_key_file = c.Type(str, default="keys/registry.pub")
+    public_key_file = c.Type(str, default=PUBLIC_KEYS_FILE)
     """Public key(s) shown in install instructions when the build is not signed here."""
 
 
 def read_public_keys(path: Path) -> str:
     """The valid public keys of ``path`` joined by commas; empty when missing or invalid."""
-    from registry.signing import load_public_key, parse_public_keys
-
     try:
-        keys = parse_public_keys(path.read_text(encoding="utf-8"))
-        for key in keys:
-            load_public_key(key)
-    except (OSError, UnicodeDecodeError, KeyFormatError, ValueError):
+        text = read_bounded(path, _MAX_KEY_FILE_BYTES).decode("ascii")
+        return ",".join(trusted_keys(text, path.as_posix()))
+    except (FileRefused, UnicodeDecodeError, KeyFormatError):
         return ""
-    return ",".join(keys)
+
+
+def package_path(relative: str) -> Path:
+    """A file or folder of the site's package data, on disk."""
+    return Path(str(resources.files(PACKAGE).joinpath(relative)))
 
 
 class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
@@ -78,18 +101,23 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
 
     def __init__(self) -> None:
         self._prepared: Prepared | None = None
+        self._given_root: Path | None = None
         self._site: SitePages | None = None
         self._specs: dict[str, PageSpec] = {}
         self._rendered: dict[str, RenderedPage] = {}
+        self._saved_epoch: str | None = None
         self.generated_pages = 0
 
-    def use(self, prepared: Prepared) -> None:
-        """Build from an already linted, indexed and (maybe) signed registry."""
+    def use(self, prepared: Prepared, *, root: Path) -> None:
+        """Build from an already linted, indexed and (maybe) signed registry of ``root``."""
         self._prepared = prepared
+        self._given_root = root
 
     # --- configuration ----------------------------------------------------
 
     def _root(self, config: MkDocsConfig) -> Path:
+        if self._given_root is not None:
+            return self._given_root
         base = Path(config.config_file_path or ".").parent
         root = (base / self.config.root) if self.config.root else base
         # Findings read better relative to where mkdocs was started.
@@ -97,13 +125,11 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         return root if relative.startswith("..") else Path(relative)
 
     def _load(self, root: Path) -> Prepared:
-        from registry.build import prepare
-
         try:
             return prepare(
                 root,
                 signing_key=None,
-                source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+                source_date_epoch=os.environ.get(SOURCE_DATE_EPOCH_ENV),
                 now=datetime.now(UTC),
             )
         except LintFailed as failed:
@@ -135,7 +161,34 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         )
         self._prepared = prepared
         self._site = SitePages(prepared.registry, info)
+        self._add_theme_files(config)
+        # mkdocs dates the sitemap from SOURCE_DATE_EPOCH: pin it to `generated`.
+        self._saved_epoch = os.environ.get(SOURCE_DATE_EPOCH_ENV)
+        os.environ[SOURCE_DATE_EPOCH_ENV] = str(int(prepared.generated.timestamp()))
         return config
+
+    def _add_theme_files(self, config: MkDocsConfig) -> None:
+        """The package's theme overrides (after a project's own ``custom_dir``), styles, scripts."""
+        overrides = str(package_path("overrides"))
+        dirs = config.theme.dirs
+        if overrides not in dirs:
+            dirs.insert(1 if config.theme.custom_dir else 0, overrides)
+        for uri in ASSETS:
+            target = config.extra_css if uri.endswith(".css") else config.extra_javascript
+            if uri not in [str(item) for item in target]:
+                target.append(uri)
+
+    def _restore_epoch(self) -> None:
+        if self._saved_epoch is None:
+            os.environ.pop(SOURCE_DATE_EPOCH_ENV, None)
+        else:
+            os.environ[SOURCE_DATE_EPOCH_ENV] = self._saved_epoch
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._restore_epoch()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._restore_epoch()
 
     # --- files and nav ------------------------------------------------------
 
@@ -148,13 +201,23 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
             self._specs[spec.src_uri] = spec
             generated[spec.src_uri] = ""
         for uri, kind in REFERENCE_PAGES.items():
-            generated[uri] = reference_markdown(kind, site.info.site_url)  # type: ignore[arg-type]
-        for kind, uri in SCHEMA_FILES.items():
-            generated[uri] = json_schema(kind, site.info.site_url)  # type: ignore[arg-type]
-        generated[FEED_FILE] = render_feed(prepared.registry, site.info, config.site_name)
-        generated["index.json"] = prepared.index
+            generated[uri] = (
+                rules_markdown() if kind == "rules" else reference_markdown(kind, site.info.site_url)
+            )
+        for schema_kind, uri in SCHEMA_FILES.items():
+            generated[uri] = json_schema(schema_kind, site.info.site_url)
+        try:
+            generated[FEED_FILE] = render_feed(prepared.registry, site.info, config.site_name)
+        except Exception as error:  # what lint accepted must render; if not, say where
+            raise PluginError(
+                f"{FEED_FILE} cannot be rendered ({type(error).__name__}: {error}); "
+                "please report this"
+            ) from None
+        for uri, source in ASSETS.items():
+            generated[uri] = package_path(source).read_bytes()
+        generated[INDEX_FILE] = prepared.index
         if prepared.signature is not None:
-            generated["index.json.sig"] = prepared.signature.encode("ascii")
+            generated[SIGNATURE_FILE] = prepared.signature.encode("ascii")
         for uri, content in generated.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(
@@ -179,7 +242,13 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         spec = self._specs.get(page.file.src_uri)
         if spec is None or self._site is None:
             return markdown
-        rendered = self._site.render(spec)
+        try:
+            rendered = self._site.render(spec)
+        except Exception as error:  # what lint accepted must render; if not, say where
+            raise PluginError(
+                f"{self._site.source_of(spec)}: the {spec.kind} page {spec.url or '/'} cannot be "
+                f"rendered ({type(error).__name__}: {error}); please report this"
+            ) from None
         self._rendered[spec.src_uri] = rendered
         # material prints meta titles unescaped: escape contributor text here.
         page.meta["title"] = str(escape(rendered.title))
@@ -206,10 +275,10 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer | None:
         root = self._root(config)
-        for name in WATCHED:
+        for name in CONTENT_DIRS:
             if (root / name).is_dir():
                 server.watch(str(root / name))
-        server.watch(str(TEMPLATES_DIR))
+        server.watch(str(package_path("templates")))
         return server
 
 

@@ -10,24 +10,33 @@ from __future__ import annotations
 
 import json
 import types
+from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from registry.lint.manifest import DIGEST
-from registry.lint.text import NAME
+from registry.layout import DIGEST, NAME, VERSION
 from registry.load.schema import ENTRYPOINT, Manifest, Toolspec
+from registry.render.templates import markdown_environment
+from registry.rules import GROUPS, RULES, Rule
 
+PACKAGE = "registry.site"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-VERSION_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
 
-SCHEMA_FILES = {
+SchemaKind = Literal["manifest", "toolspec"]
+SCHEMA_FILES: dict[SchemaKind, str] = {
     "manifest": "schemas/manifest.schema.json",
     "toolspec": "schemas/toolspec.schema.json",
 }
+ReferenceKind = Literal["manifest", "toolspec", "rules"]
+REFERENCE_PAGES: dict[str, ReferenceKind] = {
+    "reference/manifest.md": "manifest",
+    "reference/toolspec.md": "toolspec",
+    "reference/lint-rules.md": "rules",
+}
 
 
-def schema_url(kind: str, site_url: str) -> str:
+def schema_url(kind: SchemaKind, site_url: str) -> str:
     """Where a schema is served: absolute when the site's URL is known."""
     path = SCHEMA_FILES[kind]
     return site_url.rstrip("/") + "/" + path if site_url else path
@@ -37,7 +46,7 @@ def _tighten(schema: dict[str, Any], kind: str) -> None:
     """Add the lint rules an editor can check on its own (patterns, constants)."""
     properties = schema["properties"]
     properties["name"]["pattern"] = NAME.pattern
-    properties["version"]["pattern"] = VERSION_PATTERN
+    properties["version"]["pattern"] = VERSION.pattern
     properties["schemaVersion"]["const"] = 1
     if kind == "manifest":
         image = schema["$defs"]["Image"]["properties"]
@@ -45,7 +54,7 @@ def _tighten(schema: dict[str, Any], kind: str) -> None:
         image["entrypoint"]["const"] = ENTRYPOINT
 
 
-def json_schema(kind: Literal["manifest", "toolspec"], site_url: str = "") -> bytes:
+def json_schema(kind: SchemaKind, site_url: str = "") -> bytes:
     """``schemas/<kind>.schema.json``: the model's JSON Schema, deterministic bytes."""
     model: type[BaseModel] = Manifest if kind == "manifest" else Toolspec
     schema = model.model_json_schema(by_alias=True)
@@ -132,22 +141,32 @@ def _default_text(info: Any) -> str:
     return f"no (default `{json.dumps(default)}`)"
 
 
-def _model_section(model: type[BaseModel]) -> list[str]:
-    lines = [f"## {model.__name__}", ""]
-    if _doc(model):
-        lines += [_doc(model), ""]
-    lines += ["| Field | Type | Required | Description |", "|---|---|---|---|"]
+@dataclass(frozen=True)
+class FieldRow:
+    name: str
+    type: str
+    required: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    name: str
+    doc: str
+    fields: tuple[FieldRow, ...]
+
+
+def _model_section(model: type[BaseModel]) -> ModelSection:
+    rows = []
     for name, info in model.model_fields.items():
-        shown = info.alias or name
         description = info.description or ""
         if not description:
             nested = _models_of(info.annotation)
             description = _doc(nested[0]) if nested else ""
-        lines.append(
-            f"| `{shown}` | {_type_text(info.annotation)} | {_default_text(info)} "
-            f"| {_cell(description)} |"
-        )
-    return [*lines, ""]
+        rows.append(FieldRow(
+            info.alias or name, _type_text(info.annotation), _default_text(info), _cell(description)
+        ))
+    return ModelSection(model.__name__, _doc(model), tuple(rows))
 
 
 _INTROS = {
@@ -157,8 +176,8 @@ _INTROS = {
         "server: where its code and image come from, its tier, the hosts it may reach, "
         "the credentials it needs and the tools it offers. Unknown fields are errors. "
         "This page is generated from the registry's own models, so it always matches "
-        "what lint accepts; lint adds the cross-field rules described in "
-        "[submitting a server](../submitting.md).",
+        "what lint accepts; lint adds the cross-field rules listed on the "
+        "[lint rules](lint-rules.md) page.",
     ),
     "toolspec": (
         "Toolspec reference",
@@ -176,31 +195,28 @@ _FIRST_LINES = {
 }
 
 
-def reference_markdown(kind: Literal["manifest", "toolspec"], site_url: str = "") -> str:
+def reference_markdown(kind: SchemaKind, site_url: str = "") -> str:
     """The Markdown of ``reference/<kind>.md``, written from the model."""
     model: type[BaseModel] = Manifest if kind == "manifest" else Toolspec
     title, intro = _INTROS[kind]
     url = schema_url(kind, site_url) if site_url else (
         "https://<registry site>/" + SCHEMA_FILES[kind]
     )
-    lines = [
-        f"# {title}",
-        "",
-        intro,
-        "",
-        "## Editor validation",
-        "",
-        f"The [JSON Schema](../{SCHEMA_FILES[kind]}) is generated from the same model. "
-        "Start the file with this comment and editors that use the YAML language server "
-        "(VS Code's YAML extension, Neovim, Helix, …) check fields while you type:",
-        "",
-        "```yaml",
-        f"# yaml-language-server: $schema={url}",
-        _FIRST_LINES[kind],
-        "```",
-        "",
-    ]
-    for section_model in _reachable_models(model):
-        lines += _model_section(section_model)
-    return "\n".join(lines)
+    template = markdown_environment(PACKAGE).get_template("reference.md.j2")
+    return template.render(
+        title=title, intro=intro, schema_file=SCHEMA_FILES[kind], schema_url=url,
+        first_lines=_FIRST_LINES[kind],
+        sections=[_model_section(m) for m in _reachable_models(model)],
+    )
 
+
+def rules_markdown() -> str:
+    """The Markdown of ``reference/lint-rules.md``: every rule by group, from :data:`RULES`."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in RULES.values():
+        groups.setdefault(rule.code[0], []).append(rule)
+    template = markdown_environment(PACKAGE).get_template("lint-rules.md.j2")
+    return template.render(
+        groups=[(GROUPS[letter], sorted(rules, key=lambda r: r.code))
+                for letter, rules in groups.items()],
+    )

@@ -7,15 +7,21 @@ Everything here is plain text; escaping is the templates' job (autoescape).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import quote
 
-from registry.render.catalog import ServerSummary, summarize
-from registry.review.diff import EntitlementDiff, entitlement_diff
 from registry.load.schema import Credential, Manifest, Toolspec
 from registry.load.tree import ManifestEntry, Registry
-
-SideEffect = Literal["read", "write", "destructive"]
+from registry.render.catalog import ServerSummary, summarize
+from registry.review.diff import EntitlementDiff, credential_domains
+from registry.status import status_of
+from registry.tools import (
+    SIDE_EFFECTS,
+    SideEffect,
+    ToolHints,
+    body_encoding,
+    side_effect,
+    tool_hints,
+)
 
 TIER_EXPLANATIONS = {
     "sealed": "The server never holds your secret: it only ever sees a placeholder token, "
@@ -31,30 +37,6 @@ CREDENTIAL_TYPES = {
     "basic": "HTTP basic auth",
     "custom_env": "Custom secret",
 }
-
-
-@dataclass(frozen=True)
-class ToolHints:
-    """MCP tool annotations as a gateway derives them from the HTTP method."""
-
-    read_only: bool
-    destructive: bool
-    idempotent: bool
-    open_world: bool = True  # every toolpack tool calls a third-party API
-
-
-_SIDE_EFFECTS: dict[str, tuple[SideEffect, ToolHints]] = {
-    "GET": ("read", ToolHints(read_only=True, destructive=False, idempotent=True)),
-    "POST": ("write", ToolHints(read_only=False, destructive=False, idempotent=False)),
-    "PUT": ("write", ToolHints(read_only=False, destructive=False, idempotent=True)),
-    "PATCH": ("write", ToolHints(read_only=False, destructive=False, idempotent=False)),
-    "DELETE": ("destructive", ToolHints(read_only=False, destructive=True, idempotent=True)),
-}
-
-
-def side_effect(method: str) -> tuple[SideEffect, ToolHints]:
-    """Side-effect class and hints of an HTTP method (read, write or destructive)."""
-    return _SIDE_EFFECTS[method]
 
 
 @dataclass(frozen=True)
@@ -116,6 +98,10 @@ class ServerView:
 
     manifest: Manifest
     summary: ServerSummary
+    credential_domains: tuple[str, ...]
+    """The registrable domains every sealed credential of the server is sent to."""
+    default_effects: tuple[tuple[SideEffect, int], ...]
+    """What the tools exposed by default can do: (read|write|destructive, how many)."""
     tier_explanation: str
     egress: tuple[EgressView, ...]
     credentials: tuple[CredentialView, ...]
@@ -176,7 +162,6 @@ def tool_views(manifest: Manifest, toolspec: Toolspec | None) -> tuple[ToolView,
         if spec is None:
             views.append(ToolView(tool.name, tool.default, described=False))
             continue
-        effect, hints = side_effect(spec.method)
         views.append(
             ToolView(
                 name=tool.name,
@@ -186,13 +171,13 @@ def tool_views(manifest: Manifest, toolspec: Toolspec | None) -> tuple[ToolView,
                 method=spec.method,
                 path=spec.path,
                 base_url=spec.baseUrl,
-                encoding=spec.encoding or ("json" if spec.method != "GET" else ""),
+                encoding=body_encoding(spec),
                 params=tuple(
                     ParamView(p.name, p.in_, p.type, p.required, p.description)
                     for p in spec.params
                 ),
-                side_effect=effect,
-                hints=hints,
+                side_effect=side_effect(spec.method),
+                hints=tool_hints(spec.method),
             )
         )
     return tuple(views)
@@ -213,37 +198,53 @@ def source_url(manifest: Manifest) -> str:
     return f"https://{repo}"
 
 
-def server_view(registry: Registry, entry: ManifestEntry) -> ServerView:
-    """The view of one version of a server, with the server's whole history."""
+def version_views(
+    versions: list[tuple[ManifestEntry, EntitlementDiff]],
+) -> tuple[VersionView, ...]:
+    """A server's versions, newest first, each with its diff against the one before."""
+    last = versions[-1][0] if versions else None
+    return tuple(
+        VersionView(
+            version=entry.manifest.version,
+            latest=entry is last,
+            status=status_of(entry.manifest),
+            diff=diff,
+        )
+        for entry, diff in reversed(versions)
+    )
+
+
+def default_effects(tools: tuple[ToolView, ...]) -> tuple[tuple[SideEffect, int], ...]:
+    """How many default tools read, write and delete (effects with no tool left out)."""
+    counts = {effect: 0 for effect in SIDE_EFFECTS}
+    for tool in tools:
+        if tool.default and tool.side_effect is not None:
+            counts[tool.side_effect] += 1
+    return tuple((effect, count) for effect, count in counts.items() if count)
+
+
+def server_view(
+    registry: Registry, entry: ManifestEntry, versions: tuple[VersionView, ...]
+) -> ServerView:
+    """The view of one version of a server; ``versions`` is the server's history."""
     manifest = entry.manifest
-    versions = registry.servers[manifest.name]
     toolspec_entry = registry.toolspec_for(manifest)
     toolspec = toolspec_entry.toolspec if toolspec_entry else None
-    history = []
-    previous: Manifest | None = None
-    for version in versions:
-        diff = entitlement_diff(previous, version.manifest)
-        history.append(
-            VersionView(
-                version=version.manifest.version,
-                latest=version is versions[-1],
-                status=summarize(version.manifest).status,
-                diff=diff,
-            )
-        )
-        previous = version.manifest
-    this = next(v for v in history if v.version == manifest.version)
+    this = next(v for v in versions if v.version == manifest.version)
     auth = toolspec.auth if toolspec else None
+    tools = tool_views(manifest, toolspec)
     return ServerView(
         manifest=manifest,
         summary=summarize(manifest, len(versions)),
+        credential_domains=credential_domains(manifest),
+        default_effects=default_effects(tools),
         tier_explanation=TIER_EXPLANATIONS.get(manifest.tier, ""),
         egress=tuple(egress_view(host) for host in manifest.entitlements.egress),
         credentials=tuple(credential_view(c, manifest.tier) for c in manifest.credentials),
-        tools=tool_views(manifest, toolspec),
+        tools=tools,
         toolspec_base_url=toolspec.baseUrl if toolspec else "",
         toolspec_auth=f"{auth.header}: {auth.format}" if auth else "",
         source_url=source_url(manifest),
         diff=this.diff,
-        versions=tuple(reversed(history)),
+        versions=versions,
     )

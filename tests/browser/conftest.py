@@ -8,21 +8,19 @@ test leaves a screenshot in test-results/.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from registry.build import build
-from tests.test_site_catalog import write_site_catalog
+from tests.catalogs import write_site_catalog
+from tests.loopback import serve_directory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,11 +30,6 @@ CHROMIUM_ARGS = [
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fixture catalog's site, built once and served on 127.0.0.1."""
@@ -44,13 +37,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = write_site_catalog(base / "registry")
     build(root, base / "dist", signing_key=None, source_date_epoch="1767225600",
           now=datetime(2026, 1, 1, tzinfo=UTC), site_url=None)
-    handler = functools.partial(_QuietHandler, directory=str(base / "dist" / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(base / "dist" / "site") as url:
+        yield url + "/"
 
 
 @pytest.fixture(scope="session")
