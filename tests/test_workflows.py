@@ -128,6 +128,15 @@ def test_the_publish_pipeline() -> None:
     assert "registryctl publish --no-build --skip-pages" in release
 
 
+@pytest.mark.parametrize(("name", "job"), [("publish.yml", "build"), ("publish.yml", "release"),
+                                         ("build-images.yml", "image")])
+def test_jobs_with_a_key_or_a_write_token_install_only_the_lock(name: str, job: str) -> None:
+    # pip --require-hashes from requirements.lock, the interpreter's own pip, and the
+    # project built without fetching a build tool (scripts/setup.sh --locked).
+    installs = [s["run"] for s in load(name)["jobs"][job]["steps"] if "setup.sh" in s.get("run", "")]
+    assert installs == ["./scripts/setup.sh --locked"]
+
+
 def test_the_signing_key_is_given_to_one_step_only() -> None:
     uses_of_secrets = [
         (name, path, value)
