@@ -93,7 +93,8 @@ def test_triggers() -> None:
 
 
 EXPECTED_PERMISSIONS = {
-    ("lint.yml", "lint"): {"contents": "read"},
+    ("lint.yml", "judge"): {"contents": "read"},
+    ("lint.yml", "tests"): {"contents": "read"},
     ("publish.yml", "build"): {"contents": "read"},
     ("publish.yml", "deploy-pages"): {"pages": "write", "id-token": "write"},
     ("publish.yml", "release"): {"contents": "write"},
@@ -191,8 +192,8 @@ def test_no_expressions_inside_shell_scripts(name: str) -> None:
 
 
 def test_containers_and_images_use_exact_tags() -> None:
-    image = load("lint.yml")["jobs"]["lint"]["container"]["image"]
-    assert re.fullmatch(r"python:3\.11\.\d+-bookworm", image)
+    for job in load("lint.yml")["jobs"].values():
+        assert re.fullmatch(r"python:3\.11\.\d+-bookworm", job["container"]["image"])
     for name in NAMES:
         assert not re.search(r":latest\b", (WORKFLOWS / name).read_text(encoding="utf-8"))
 
@@ -221,7 +222,8 @@ def commands(prefix: str) -> Iterator[tuple[str, list[str]]]:
 
 def test_every_registryctl_call_parses() -> None:
     calls = list(commands(".venv/bin/registryctl "))
-    assert {argv[0] for _, argv in calls} == {"diff", "verify", "publish", "build-args"}
+    assert {argv[0] for _, argv in calls} == {"diff", "verify", "publish", "build-args", "lint",
+                                              "build"}
     parser = build_parser()
     for where, argv in calls:
         try:
@@ -303,8 +305,9 @@ def test_build_step_refuses_without_the_secret(tmp_path: Path) -> None:
 )
 def test_entitlement_diff_goes_to_the_job_summary(tmp_path: Path, status: int,
                                                   expected: str) -> None:
-    script = step_named(load("lint.yml"), "lint", "Entitlement diff")["run"]
-    stub_registryctl(tmp_path, f"echo '### acme 0.1.0 → 0.2.0'\nexit {status}")
+    script = step_named(load("lint.yml"), "judge", "Entitlement diff")["run"]
+    base = tmp_path / "base"
+    stub_registryctl(base, f"echo '### acme 0.1.0 → 0.2.0'\nexit {status}")
     summary = tmp_path / "summary.md"
     env = {"BASE_SHA": "0123abc", "RUNNER_TEMP": str(tmp_path),
            "GITHUB_STEP_SUMMARY": str(summary)}
@@ -312,8 +315,9 @@ def test_entitlement_diff_goes_to_the_job_summary(tmp_path: Path, status: int,
     assert done.returncode == 0  # escalations are reported, never a failure
     text = summary.read_text()
     assert expected in text and "### acme 0.1.0 → 0.2.0" in text
-    assert (tmp_path / "calls").read_text().split() == [
-        "diff", "--against", "0123abc", "--format", "markdown"]
+    # The base commit's diff tool, over the pull request's checkout.
+    assert (base / "calls").read_text().split() == [
+        "diff", "--root", "head", "--against", "0123abc", "--format", "markdown"]
     assert ("::warning" in done.stdout) == (status == 3)
 
 
