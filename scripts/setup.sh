@@ -52,7 +52,7 @@ if [ "$dev" = 1 ]; then
   constraints=$(mktemp)
   trap 'rm -f "$constraints"' EXIT
   sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*==[^ ;\\]*\).*/\1/p' "$lock" >"$constraints"
-  "${pip[@]}" install --quiet --no-build-isolation -c "$constraints" -e '.[dev]'
+  "${pip[@]}" install --quiet -c "$constraints" -e '.[dev]'
 else
   # The project alone, built by the locked setuptools: nothing else is fetched.
   "${pip[@]}" install --quiet --no-index --no-deps --no-build-isolation -e .
