@@ -44,8 +44,9 @@ if [ "$locked" = 0 ]; then
 fi
 
 # Every runtime dependency, setuptools included, at the lock's version and hash;
-# pip refuses anything the lock does not pin.
-"${pip[@]}" install --quiet --require-hashes -r "$lock"
+# pip refuses anything the lock does not pin. Wheels only: building an sdist
+# would run its setup code with build tools that no hash checks.
+"${pip[@]}" install --quiet --require-hashes --only-binary :all: -r "$lock"
 if [ "$dev" = 1 ]; then
   # The test tools are not locked, but may not move a locked package: the tests
   # run against the versions that publish installs.

@@ -15,10 +15,12 @@ import base64
 import hashlib
 import importlib.metadata
 import importlib.util
+import io
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import tomllib
 import zipfile
 from collections.abc import Iterable
@@ -283,7 +285,7 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-@pytest.mark.parametrize("case", ["ok", "tampered"])
+@pytest.mark.parametrize("case", ["ok", "tampered", "sdist-only"])
 def test_setup_locked_installs_only_what_the_lock_pins_by_hash(
     tmp_path: Path, venv_python: Path, case: str
 ) -> None:
@@ -303,6 +305,16 @@ def test_setup_locked_installs_only_what_the_lock_pins_by_hash(
     pins = {"lockedlib": lib_hash, "helperlib": helper_hash}
     if case == "tampered":
         pins["helperlib"] = "0" * 64
+    if case == "sdist-only":
+        # The right hash, but of an sdist: its build would run unpinned code.
+        (wheels / "helperlib-1.0-py3-none-any.whl").unlink()
+        sdist = wheels / "helperlib-1.0.tar.gz"
+        with tarfile.open(sdist, "w:gz") as archive:
+            info = tarfile.TarInfo("helperlib-1.0/PKG-INFO")
+            data = b"Metadata-Version: 2.1\nName: helperlib\nVersion: 1.0\n"
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        pins["helperlib"] = hashlib.sha256(sdist.read_bytes()).hexdigest()
     (project / "requirements.lock").write_text("".join(
         f"{name}==1.0 \\\n    --hash=sha256:{digest}\n" for name, digest in pins.items()))
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHON": str(venv_python),
@@ -317,7 +329,9 @@ def test_setup_locked_installs_only_what_the_lock_pins_by_hash(
         assert {"lockedlib==1.0", "helperlib==1.0", "toyproject==0.1.0"} <= set(listed.split())
     else:
         assert done.returncode != 0
-        assert "THESE PACKAGES DO NOT MATCH THE HASHES" in done.stderr, done.stderr
+        expected = ("THESE PACKAGES DO NOT MATCH THE HASHES" if case == "tampered"
+                    else "No matching distribution found for helperlib")
+        assert expected in done.stderr, done.stderr
         assert "toyproject" not in subprocess.run(
             [str(python), "-m", "pip", "list"], capture_output=True, text=True, check=True
         ).stdout
