@@ -9,6 +9,8 @@ are executed here with stand-ins for the tools they call. ``zizmor`` and
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import inspect
 import json
@@ -407,6 +409,22 @@ def run_scripts() -> Iterator[tuple[str, str]]:
         for job_id, step in steps(load(name)):
             if "run" in step:
                 yield f"{name}:{job_id}:{step.get('name')}", step["run"]
+
+
+def test_every_python_snippet_imports_what_exists() -> None:
+    # `python -c '...'` in a step is code too: a moved module breaks it only at run time.
+    snippets = [(where, code) for where, script in run_scripts()
+                for code in re.findall(r"python -c '([^']*)'", script)]
+    assert snippets
+    for where, code in snippets:
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = importlib.import_module(node.module)
+                missing = [a.name for a in node.names if not hasattr(module, a.name)]
+                assert not missing, (where, node.module, missing)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    importlib.import_module(alias.name)
 
 
 @pytest.mark.skipif(
