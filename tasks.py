@@ -6,6 +6,8 @@ into an exit status. Run ``invoke --list`` for the list.
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -14,6 +16,12 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 ROOT = Path(__file__).resolve().parent
+LOCK_FILE = "requirements.lock"
+LOCK_COMMAND = (
+    "-m", "piptools", "compile", "--quiet", "--generate-hashes", "--strip-extras",
+    "--allow-unsafe", "--all-build-deps", "--no-emit-index-url", "--no-emit-find-links",
+    "--output-file", LOCK_FILE, "pyproject.toml",
+)
 
 
 def _registryctl(*args: str) -> None:
@@ -67,6 +75,16 @@ def bench(c: Context, reference: str = "", servers: int = 2000, site: bool = Tru
         include_site=site,
     )
 
+
+@task(help={"upgrade": "move every pin to the newest release pyproject.toml allows"})
+def lock(c: Context, upgrade: bool = False) -> None:
+    """Regenerate requirements.lock: the runtime dependencies and setuptools, with hashes."""
+    # Only PyPI: a machine's own pip configuration (mirrors, find-links) stays out of the lock.
+    env = {"CUSTOM_COMPILE_COMMAND": "invoke lock", "PIP_CONFIG_FILE": os.devnull,
+           "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "", "PIP_INDEX_URL": "https://pypi.org/simple"}
+    args = [sys.executable, *LOCK_COMMAND, *(["--upgrade"] if upgrade else [])]
+    with c.cd(str(ROOT)):
+        c.run(shlex.join(args), env=env, pty=False)
 
 
 @task(help={"path": "manifests/<name> (latest version) or manifests/<name>/<version>.yaml"})

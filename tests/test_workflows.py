@@ -3,56 +3,38 @@
 Parsed as YAML and checked for triggers, per-job permissions, action pinning
 and secret use; every ``registryctl`` and ``invoke`` call in a ``run:`` block is
 parsed by the real CLI / task collection; the shell steps that make decisions
-are executed here with stand-ins for the tools they call. ``actionlint`` and
-``shellcheck`` run when installed (skipped otherwise).
+are executed here with stand-ins for the tools they call. ``zizmor`` and
+``check-jsonschema`` (from the dev extra) and ``shellcheck`` check every file.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import inspect
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from invoke.collection import Collection
-from ruamel.yaml import YAML
 
 from registry.cli import build_parser
 from registry.images.buildargs import BUILD_ARG_KEYS
 from tests import factory
+from tests.workflows import PROJECT, WORKFLOWS, load, run_step, step_named, steps
 
-PROJECT = Path(__file__).resolve().parents[1]
-WORKFLOWS = PROJECT / ".github" / "workflows"
 NAMES = ["lint.yml", "publish.yml", "build-images.yml"]
 PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"uses:\s*(\S+)\s+#\s*(v\d+\.\d+\.\d+)\s*$")
-
-
-def load(name: str) -> dict[str, Any]:
-    data = YAML(typ="safe").load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return {str(key): value for key, value in data.items()}
-
-
-def steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for job_id, job in workflow["jobs"].items():
-        for step in job.get("steps", []):
-            yield job_id, step
-
-
-def step_named(workflow: dict[str, Any], job: str, prefix: str) -> dict[str, Any]:
-    matches: list[dict[str, Any]] = [
-        s for s in workflow["jobs"][job]["steps"] if s.get("name", "").startswith(prefix)
-    ]
-    assert len(matches) == 1, prefix
-    return matches[0]
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -91,7 +73,8 @@ def test_triggers() -> None:
 
 
 EXPECTED_PERMISSIONS = {
-    ("lint.yml", "lint"): {"contents": "read"},
+    ("lint.yml", "judge"): {"contents": "read"},
+    ("lint.yml", "tests"): {"contents": "read"},
     ("publish.yml", "build"): {"contents": "read"},
     ("publish.yml", "deploy-pages"): {"pages": "write", "id-token": "write"},
     ("publish.yml", "release"): {"contents": "write"},
@@ -126,6 +109,15 @@ def test_the_publish_pipeline() -> None:
     assert [s["uses"].split("@")[0] for s in deploy] == ["actions/deploy-pages"]
     release = step_named(workflow, "release", "Release")["run"]
     assert "registryctl publish --no-build --skip-pages" in release
+
+
+@pytest.mark.parametrize(("name", "job"), [("publish.yml", "build"), ("publish.yml", "release"),
+                                         ("build-images.yml", "image")])
+def test_jobs_with_a_key_or_a_write_token_install_only_the_lock(name: str, job: str) -> None:
+    # pip --require-hashes from requirements.lock, the interpreter's own pip, and the
+    # project built without fetching a build tool (scripts/setup.sh --locked).
+    installs = [s["run"] for s in load(name)["jobs"][job]["steps"] if "setup.sh" in s.get("run", "")]
+    assert installs == ["./scripts/setup.sh --locked"]
 
 
 def test_the_signing_key_is_given_to_one_step_only() -> None:
@@ -180,8 +172,8 @@ def test_no_expressions_inside_shell_scripts(name: str) -> None:
 
 
 def test_containers_and_images_use_exact_tags() -> None:
-    image = load("lint.yml")["jobs"]["lint"]["container"]["image"]
-    assert re.fullmatch(r"python:3\.11\.\d+-bookworm", image)
+    for job in load("lint.yml")["jobs"].values():
+        assert re.fullmatch(r"python:3\.11\.\d+-bookworm", job["container"]["image"])
     for name in NAMES:
         assert not re.search(r":latest\b", (WORKFLOWS / name).read_text(encoding="utf-8"))
 
@@ -210,7 +202,8 @@ def commands(prefix: str) -> Iterator[tuple[str, list[str]]]:
 
 def test_every_registryctl_call_parses() -> None:
     calls = list(commands(".venv/bin/registryctl "))
-    assert {argv[0] for _, argv in calls} == {"diff", "verify", "publish", "build-args"}
+    assert {argv[0] for _, argv in calls} == {"diff", "verify", "publish", "build-args", "lint",
+                                              "build"}
     parser = build_parser()
     for where, argv in calls:
         try:
@@ -242,14 +235,6 @@ def test_every_invoke_call_names_a_task_and_its_options() -> None:
 
 
 # --- the decision-making shell steps, executed ----------------------------------
-
-
-def run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=cwd, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True,
-        check=False,
-    )
 
 
 def stub_registryctl(root: Path, body: str) -> Path:
@@ -292,8 +277,9 @@ def test_build_step_refuses_without_the_secret(tmp_path: Path) -> None:
 )
 def test_entitlement_diff_goes_to_the_job_summary(tmp_path: Path, status: int,
                                                   expected: str) -> None:
-    script = step_named(load("lint.yml"), "lint", "Entitlement diff")["run"]
-    stub_registryctl(tmp_path, f"echo '### acme 0.1.0 → 0.2.0'\nexit {status}")
+    script = step_named(load("lint.yml"), "judge", "Entitlement diff")["run"]
+    base = tmp_path / "base"
+    stub_registryctl(base, f"echo '### acme 0.1.0 → 0.2.0'\nexit {status}")
     summary = tmp_path / "summary.md"
     env = {"BASE_SHA": "0123abc", "RUNNER_TEMP": str(tmp_path),
            "GITHUB_STEP_SUMMARY": str(summary)}
@@ -301,8 +287,9 @@ def test_entitlement_diff_goes_to_the_job_summary(tmp_path: Path, status: int,
     assert done.returncode == 0  # escalations are reported, never a failure
     text = summary.read_text()
     assert expected in text and "### acme 0.1.0 → 0.2.0" in text
-    assert (tmp_path / "calls").read_text().split() == [
-        "diff", "--against", "0123abc", "--format", "markdown"]
+    # The base commit's diff tool, over the pull request's checkout.
+    assert (base / "calls").read_text().split() == [
+        "diff", "--root", "head", "--against", "0123abc", "--format", "markdown"]
     assert ("::warning" in done.stdout) == (status == 3)
 
 
@@ -394,6 +381,22 @@ def run_scripts() -> Iterator[tuple[str, str]]:
                 yield f"{name}:{job_id}:{step.get('name')}", step["run"]
 
 
+def test_every_python_snippet_imports_what_exists() -> None:
+    # `python -c '...'` in a step is code too: a moved module breaks it only at run time.
+    snippets = [(where, code) for where, script in run_scripts()
+                for code in re.findall(r"python -c '([^']*)'", script)]
+    assert snippets
+    for where, code in snippets:
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = importlib.import_module(node.module)
+                missing = [a.name for a in node.names if not hasattr(module, a.name)]
+                assert not missing, (where, node.module, missing)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    importlib.import_module(alias.name)
+
+
 @pytest.mark.skipif(
     shutil.which("shellcheck") is None and not os.environ.get("CI"),
     reason="shellcheck is not installed (scripts/setup.sh --dev installs it; CI never skips)",
@@ -410,8 +413,56 @@ def test_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
     assert problems == []
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")
-def test_actionlint_accepts_the_workflows() -> None:
-    done = subprocess.run(["actionlint", *(str(WORKFLOWS / n) for n in NAMES)],
-                          capture_output=True, text=True, check=False, cwd=PROJECT)
+# Checkers from PyPI in the dev extra: always installed by setup.sh --dev, never skipped.
+# Any attempt to reach the network goes to a closed port on loopback and fails.
+OFFLINE = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"),
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "NO_PROXY": "", "no_proxy": ""}
+
+
+def dev_tool(name: str) -> str:
+    tool = Path(sys.executable).with_name(name)
+    assert tool.is_file(), f"{name} is missing: ./scripts/setup.sh --dev installs it"
+    return str(tool)
+
+
+def test_zizmor_finds_nothing_in_the_workflows() -> None:
+    # The GitHub Actions security audit, offline: template injection, unpinned or
+    # impostor-prone uses, excessive permissions, persisted credentials, cache
+    # poisoning, dangerous triggers, ... (the online audits need the GitHub API).
+    done = subprocess.run(
+        [dev_tool("zizmor"), "--offline", "--no-progress", "--color", "never",
+         str(WORKFLOWS)],
+        capture_output=True, text=True, check=False, cwd=PROJECT, env=OFFLINE,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout
+
+
+def test_zizmor_pedantic_findings_are_only_the_known_ones() -> None:
+    # The pedantic persona's one remaining finding: the container image is pinned
+    # to an exact tag, not yet to a digest (no machine here reaches Docker Hub).
+    done = subprocess.run(
+        [dev_tool("zizmor"), "--offline", "--persona", "pedantic", "--format", "json",
+         str(WORKFLOWS)],
+        capture_output=True, text=True, check=False, cwd=PROJECT, env=OFFLINE,
+    )
+    findings = [(f["ident"], location["concrete"]["feature"].strip())
+                for f in json.loads(done.stdout) for location in f["locations"]]
+    for ident, feature in findings:
+        assert ident == "unpinned-images", (ident, feature)
+        assert re.fullmatch(r"image: python:3\.11\.\d+-bookworm", feature), feature
+
+
+def test_check_jsonschema_accepts_every_workflow() -> None:
+    # SchemaStore's GitHub workflow schema, vendored in check-jsonschema.
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert [f.name for f in files] == sorted(NAMES)
+    done = subprocess.run(
+        [dev_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+         *map(str, files)],
+        capture_output=True, text=True, check=False, cwd=PROJECT, env=OFFLINE,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok -- validation done" in done.stdout
