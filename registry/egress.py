@@ -70,8 +70,8 @@ class PublicSuffixes:
         if domain in self.suffixes:
             return True
         parent = domain.partition(".")[2]
-        return bool(parent) and f"*.{parent}" in self.suffixes and f"!{domain}" not in (
-            self.suffixes
+        return (
+            bool(parent) and f"*.{parent}" in self.suffixes and f"!{domain}" not in (self.suffixes)
         )
 
     def has_suffix_below(self, domain: str) -> bool:
@@ -82,7 +82,7 @@ class PublicSuffixes:
         labels = host.split(".")
         for cut in range(1, len(labels)):
             if self.is_public_suffix(".".join(labels[cut:])):
-                return ".".join(labels[cut - 1:])
+                return ".".join(labels[cut - 1 :])
         # No listed suffix: the last label is the implicit one (the PSL's "*" rule).
         return ".".join(labels[-2:])
 
@@ -136,3 +136,39 @@ def registrable_domains(egress: Iterable[str], psl: PublicSuffixes) -> tuple[str
         domain = host if psl.is_public_suffix(host) else psl.registrable_domain(host)
         seen.setdefault(domain, None)
     return tuple(seen)
+
+
+@dataclass(frozen=True)
+class VendorGroup:
+    """The registrable domains one organisation owns (a line of ``policy/vendor-domains.txt``).
+
+    A token that is itself a public suffix (``googleapis.com``) stands for every
+    registrable domain one label below it (``gmail.googleapis.com``) and for a
+    reviewed wildcard over it; any other token stands for itself only.
+    """
+
+    vendor: str
+    tokens: tuple[str, ...]
+    line: int
+
+    def covers(self, unit: str, psl: PublicSuffixes) -> bool:
+        for token in self.tokens:
+            if unit == token:
+                return True
+            if (
+                psl.is_public_suffix(token)
+                and unit.endswith("." + token)
+                and (unit.count(".") == token.count(".") + 1)
+            ):
+                return True
+        return False
+
+
+def same_organisation(
+    units: Iterable[str], groups: Iterable[VendorGroup], psl: PublicSuffixes
+) -> bool:
+    """Whether all ``units`` (registrable domains) belong to one organisation."""
+    units = list(units)
+    if len(set(units)) <= 1:
+        return True
+    return any(all(group.covers(unit, psl) for unit in units) for group in groups)

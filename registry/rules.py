@@ -149,6 +149,9 @@ ENV_NAME = _rule("C015", "an environment variable name is not valid")
 ENV_RESERVED = _rule("C016", "an environment variable is reserved")
 DUPLICATE_ENV = _rule("C017", "two credentials use the same environment variable")
 SEALED_NO_EGRESS = _rule("C018", "a sealed server has credentials but no egress")
+CREDENTIAL_ORGANISATIONS = _rule(
+    "C019", "a sealed credential is sent to hosts of more than one organisation"
+)
 
 # --- H: HTTP headers ------------------------------------------------------------------
 HEADER_NAME = _rule("H001", "a header name is not an RFC 9110 token")
@@ -189,6 +192,7 @@ PATH_PARAM_UNUSED = _rule("T021", "a path parameter is not in the path")
 PLACEHOLDER_TWICE = _rule("T022", "a path placeholder appears twice")
 TOOL_UNDECLARED = _rule("T023", "a toolspec tool is not declared in the manifest")
 TOOL_UNMAPPED = _rule("T024", "a manifest tool has no mapping in the toolspec")
+DEFAULT_DELETE = _rule("T025", "a tool that deletes is exposed by default", Severity.WARNING)
 
 # --- X: text -------------------------------------------------------------------------------
 INVISIBLE_TEXT = _rule("X001", "text holds an invisible, control or unassigned character")
@@ -203,6 +207,9 @@ TOO_MANY_VERSIONS = _rule("R005", "a server has more versions than the cap")
 # --- L: the denylist and policy files ------------------------------------------------------
 DENYLIST_ENTRY = _rule("L001", "a denylist entry is not a domain")
 WILDCARD_EXCEPTION_ENTRY = _rule("L002", "an allowed-wildcard entry is not *.example.com")
+VENDOR_GROUP_ENTRY = _rule(
+    "L003", "a vendor-domains line is not `vendor: domain …`, or repeats a domain"
+)
 
 # --- A: aggregator policy --------------------------------------------------------------------
 EXAMPLES_FOLDER = _rule("A001", "an examples/ folder")

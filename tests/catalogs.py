@@ -14,6 +14,8 @@ from typing import Any
 
 from tests import factory
 
+PROJECT = Path(__file__).resolve().parents[1]
+
 HOSTILE_DISPLAY = '<script>alert("display")</script>'
 HOSTILE_DESCRIPTION = (
     "[click me](javascript:alert('md')) {{ 7*7 }} {% if true %}jinja{% endif %} "
@@ -152,7 +154,8 @@ REFERENCE_WILDCARDS = "*.myshopify.com\n*.bubbleapps.io\n*.salesforce.com\n"
 
 
 def reference_copy(reference: Path, root: Path, *, copies: int = 1) -> Path:
-    """The reference catalog copied into ``root`` (``copies`` times, renamed), with its wildcards.
+    """The reference catalog copied into ``root`` (``copies`` times, renamed), with its wildcards
+    and the project's vendor groups.
 
     Copies, never links: lint refuses symbolic links in a registry's content.
     Copy ``k`` > 0 renames every server ``<name>-c<k>`` (folders, ``name``
@@ -168,6 +171,8 @@ def reference_copy(reference: Path, root: Path, *, copies: int = 1) -> Path:
     factory.write(root, "denylist/exfil-domains.txt",
                   (reference / "denylist" / "exfil-domains.txt").read_text("utf-8"))
     factory.write(root, "policy/allowed-wildcards.txt", REFERENCE_WILDCARDS)
+    factory.write(root, "policy/vendor-domains.txt",
+                  (PROJECT / "policy" / "vendor-domains.txt").read_text("utf-8"))
     return root
 
 

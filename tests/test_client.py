@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,9 +15,17 @@ import pytest
 
 from registry.errors import IndexRejected, ResolveError, SignatureError
 from registry.fileio import write_atomic
-from registry.gateway.fetch import check_url, fetch, signature_location
+from registry.gateway.fetch import check_redirect, check_url, fetch, signature_location
 from registry.gateway.resolve import resolve
-from registry.gateway.trust import DEFAULT_MAX_AGE, load_state, load_trusted_index, state_key
+from registry.gateway.trust import (
+    DEFAULT_MAX_AGE,
+    load_state,
+    load_trusted_index,
+    locked_state,
+    remember,
+    save_state,
+    state_key,
+)
 from registry.index.build import build_index
 from registry.index.parse import Index, parse_index
 from registry.layout import PLACEHOLDER_DIGEST
@@ -606,3 +615,96 @@ def test_a_release_switch_between_downloads_is_retried_once(switches: int) -> No
         else:
             with pytest.raises(SignatureError):
                 load_trusted_index(url, public_keys=[PUBLIC], state_path=None, now=NOW)
+
+
+# --- future dates, redirects, concurrent gateways (the trust stage's edges) -----------------
+
+
+def test_an_index_from_the_future_is_refused_and_never_remembered(tmp_path: Path) -> None:
+    state = tmp_path / "trust.json"
+    future = publish(tmp_path / "future", index_bytes(NOW + timedelta(hours=2)))
+    with pytest.raises(IndexRejected, match="dated in the future"):
+        load(future, state)
+    assert not state.exists()  # one future-dated index must not lock the location out
+    # Within the clock skew it is accepted; and today's index is still accepted after it.
+    assert load(publish(tmp_path / "skewed", index_bytes(NOW + timedelta(minutes=4))), None)
+    assert load(publish(tmp_path / "now", index_bytes(NOW)), state).generated == NOW
+
+
+@pytest.mark.parametrize(
+    ("original", "target", "allowed"),
+    [
+        ("https://registry.example.org/index.json", "https://cdn.example.org/index.json", True),
+        ("https://registry.example.org/index.json", "http://cdn.example.org/index.json", False),
+        # Loopback does not excuse a downgrade from https ...
+        ("https://registry.example.org/index.json", "http://127.0.0.1:8000/index.json", False),
+        ("https://registry.example.org/index.json", "http://localhost/index.json", False),
+        # ... but a loopback http download may follow a loopback http redirect.
+        ("http://127.0.0.1:8000/index.json", "http://127.0.0.1:8001/index.json", True),
+        ("http://127.0.0.1:8000/index.json", "http://example.org/index.json", False),
+    ],
+)
+def test_a_redirect_never_lands_on_plain_http_after_https(
+    original: str, target: str, allowed: bool
+) -> None:
+    if allowed:
+        check_redirect(original, target)
+    else:
+        with pytest.raises(IndexRejected):
+            check_redirect(original, target)
+
+
+def test_a_loopback_redirect_is_followed_end_to_end(tmp_path: Path) -> None:
+    raw = index_bytes()
+    files = {"/real/index.json": raw, "/real/index.json.sig": sign_index(raw, PRIVATE).encode()}
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path in files:
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(files[self.path])
+            else:
+                self.send_response(302)
+                self.send_header("Location", "/real" + self.path)
+                self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with serve(Redirecting) as base:
+        assert load(f"{base}/index.json", None).generated == T0
+
+
+def test_two_gateways_never_store_an_older_baseline_over_a_newer_one(tmp_path: Path) -> None:
+    """Gateway B checks and stores under the lock gateway A holds while it stores a newer index."""
+    state = tmp_path / "trust.json"
+    old_raw = index_bytes(T0)
+    new_raw = index_bytes(T0 + timedelta(hours=1))
+    location = str(tmp_path / "index.json")
+    outcome: list[BaseException | None] = []
+
+    def gateway_b() -> None:
+        try:
+            remember(state, location, parse_index(old_raw), old_raw)
+            outcome.append(None)
+        except IndexRejected as error:
+            outcome.append(error)
+
+    with locked_state(state) as current:
+        worker = threading.Thread(target=gateway_b)
+        worker.start()
+        time.sleep(0.3)
+        assert worker.is_alive() and outcome == []  # B waits for A's lock
+        import hashlib
+
+        from registry.gateway.trust import AcceptedIndex, state_key
+
+        current[state_key(location)] = AcceptedIndex(
+            T0 + timedelta(hours=1), hashlib.sha256(new_raw).hexdigest()
+        )
+        save_state(state, current)
+    worker.join(timeout=10)
+    assert len(outcome) == 1 and isinstance(outcome[0], IndexRejected)
+    assert "rollback refused" in str(outcome[0])
+    assert load_state(state)[state_key(location)].generated == T0 + timedelta(hours=1)

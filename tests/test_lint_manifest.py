@@ -99,3 +99,24 @@ def test_wildcard_exception_file_allows_a_reviewed_wildcard(tmp_path: Path) -> N
     assert [line.rsplit(" ", 1)[1] for line in lint_errors(tmp_path)] == ["[E009]"]
     factory.write(tmp_path, "policy/allowed-wildcards.txt", "*.myshopify.com  # reviewed\n")
     assert lint_errors(tmp_path) == []
+
+
+def test_a_vendor_group_of_a_public_suffix_covers_each_domain_one_label_below(
+    tmp_path: Path,
+) -> None:
+    """googleapis.com stands for x.googleapis.com and its hosts, not for other organisations."""
+    hosts = ["api.acme.example.com", "www.googleapis.com", "a.b.googleapis.com",
+             "gmail.googleapis.com"]
+    factory.write(tmp_path, "policy/vendor-domains.txt",
+                  "google: googleapis.com\nacme: example.com\n")
+    # Three registrable domains under googleapis.com and one of acme's: two organisations.
+    doc = factory.manifest(entitlements={"egress": hosts})
+    factory.tree(tmp_path, [doc], [factory.toolspec()])
+    assert [line.split(" [")[-1] for line in factory.lint_errors(tmp_path, policy=False)] == [
+        "C019]"
+    ]
+    # Google's hosts alone, or acme's alone, are one organisation each.
+    for egress in (hosts[1:], hosts[:1]):
+        spec = factory.toolspec(baseUrl=f"https://{egress[0]}")
+        factory.tree(tmp_path, [factory.manifest(entitlements={"egress": egress})], [spec])
+        assert factory.lint_errors(tmp_path, policy=False) == []

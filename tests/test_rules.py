@@ -54,6 +54,7 @@ MANIFEST = "manifests/acme/0.1.0.yaml"
 GO_STATIC = "manifests/acme/1.0.0.yaml"
 DENYLIST = "denylist/exfil-domains.txt"
 WILDCARDS = "policy/allowed-wildcards.txt"
+VENDORS = "policy/vendor-domains.txt"
 API = "api.acme.example.com"  # the default manifest's egress host and toolspec's base URL
 
 
@@ -811,6 +812,12 @@ def e_case(code: str, id: str, message: str, field: str, *creds: Doc,
     return m_case(code, id, message, field, entrusted(*creds), spec=ENTRUSTED_SPEC, at=at)
 
 
+def organisation_message(unit: str, first: str) -> str:
+    return (f"the gateway sends acme_token to every egress host, and {unit} is not the "
+            f"organisation of {first}: list both in one vendor group of "
+            "policy/vendor-domains.txt (reviewed), or make them separate servers")
+
+
 C_CASES = [
     c_case("C001", "space", "'Acme Token' is not a valid id", "credentials[0].id",
            sealed(id="Acme Token")),
@@ -865,6 +872,19 @@ C_CASES = [
     Case("C018", "no egress", "sealed credentials are injected only on egress hosts; declare at "
          "least one", "entitlements", GO_STATIC,
          manifests=[go_static_manifest(entitlements={}, credentials=[sealed()])], toolspecs=[]),
+    *(Case("C019", id, organisation_message(unit, first), f"entitlements.egress[{index}]",
+           manifests=[manifest(entitlements={"egress": egress})], files=files)
+      for id, egress, index, unit, first, files in (
+          ("a second organisation", [API, "collector.example.net"], 1, "example.net",
+           "example.com", {}),
+          ("a lookalike of the first", [API, "api.acme-example.com"], 1, "acme-example.com",
+           "example.com", {}),
+          ("outside a listed group", [API, "www.googleapis.com", "example.org"], 1,
+           "www.googleapis.com", "example.com", {VENDORS: "google: googleapis.com\n"}),
+          ("beside a group's domains", ["www.googleapis.com", "gmail.googleapis.com",
+                                        "api.acme.example.com"], 2, "example.com",
+           "www.googleapis.com", {VENDORS: "google: googleapis.com\n"}),
+      )),
 ]
 
 # --- H: HTTP headers -----------------------------------------------------------------------
@@ -1004,6 +1024,11 @@ T_CASES = [
            "tools[2].name", toolspec(tools=[tool(), DELETE, tool(name="sneaky")])),
     t_case("T024", "missing tool", "manifest tool delete_item has no mapping in this toolspec",
            "tools", toolspec(tools=[tool()])),
+    t_case("T025", "default delete", "delete_item deletes (DELETE /v1/items/{id}) and the "
+           "manifest exposes it by default: gateways offer it without asking; set default: false",
+           "tools[1].method", toolspec(),
+           doc=manifest(tools=[{"name": "list_items", "default": True},
+                               {"name": "delete_item", "default": True}])),
 ]
 
 # --- X: text -----------------------------------------------------------------------------
@@ -1102,6 +1127,16 @@ L_CASES = [
          at=At(2, 1), files={WILDCARDS: "# reviewed\nmyshopify.com\n"}),
     Case("L002", "bad suffix", "*.bad..com: must be a wildcard *.example.com", file=WILDCARDS,
          at=At(1, 1), files={WILDCARDS: "*.bad..com\n"}),
+    *(Case("L003", id, message, file=VENDORS, at=At(line, 1), files={VENDORS: text})
+      for id, text, line, message in (
+          ("no colon", "# groups\ngoogle googleapis.com\n", 2,
+           "google googleapis.com: must be `vendor: domain domain …`"),
+          ("no domain", "google:\n", 1, "google:: must be `vendor: domain domain …`"),
+          ("bad vendor", "Big Co: bigco.com\n", 1, "big co: bigco.com: must be `vendor: domain domain …`"),
+          ("not a domain", "acme: acme\n", 1, "acme: acme is not a domain"),
+          ("a domain twice", "a: example.com\nb: example.com x.com\n", 2,
+           "b: example.com is already a's"),
+      )),
 ]
 
 # --- A: aggregator policy ----------------------------------------------------------------

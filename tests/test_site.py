@@ -518,3 +518,39 @@ def test_the_table_of_contents_keeps_heading_text_escaped() -> None:
             {"level": 3, "id": "tool-x", "name": "x&amp;y", "children": []}]},
         {"level": 2, "id": "b", "name": "B", "children": []},
     ]
+
+
+# --- what the defaults can do, and where credentials go -------------------------------------
+
+
+def _row(html: str, marker: str) -> str:
+    start = html.index(marker)
+    return re.sub(r"<[^>]+>", "", html[start:html.index("</td>", start)])
+
+
+def test_a_server_page_sums_up_what_its_default_tools_can_do(signed: Built) -> None:
+    latest = _row(signed.page("servers/acme"), "data-gm-default-effects")
+    assert "read 1 tool · destructive 1 tool" in latest  # 0.2.0 exposes delete_item
+    first = _row(signed.page("servers/acme/0.1.0"), "data-gm-default-effects")
+    assert "read 1 tool" in first and "destructive" not in first
+
+
+def test_a_server_page_names_the_domains_its_sealed_credentials_go_to(signed: Built) -> None:
+    assert "example.com" in _row(signed.page("servers/notes"), "data-gm-credential-domains")
+    # The entrusted server holds its own secret: nothing is injected for it.
+    assert "data-gm-credential-domains" not in signed.page("servers/ledger")
+
+
+def test_a_version_page_shows_toolspec_changes(tmp_path: Path) -> None:
+    spec = factory.toolspec(version="0.2.0")
+    spec["tools"][0]["method"] = "DELETE"
+    spec["tools"][0]["params"] = []
+    root = factory.tree(
+        tmp_path / "registry",
+        [factory.manifest(), factory.manifest(version="0.2.0")],
+        [factory.toolspec(), spec],
+    )
+    _build(root, tmp_path / "dist")
+    page = (tmp_path / "dist/site/servers/acme/0.2.0/index.html").read_text("utf-8")
+    assert "Tool list_items method changed from GET to DELETE (read -&gt; destructive)" in page
+    assert "data-escalation" in page

@@ -21,7 +21,13 @@ from functools import lru_cache
 from importlib import resources
 
 from registry import rules
-from registry.egress import PublicSuffixes, public_suffixes, split_wildcard, within
+from registry.egress import (
+    PublicSuffixes,
+    VendorGroup,
+    public_suffixes,
+    split_wildcard,
+    within,
+)
 from registry.rules import Rule
 
 MAX_HOST = 253
@@ -199,6 +205,7 @@ class HostPolicy:
 
     denylist: Sequence[str] = ()
     wildcard_exceptions: Sequence[str] = ()
+    vendor_groups: Sequence[VendorGroup] = ()
     psl: PublicSuffixes | None = None
 
     @property
@@ -257,6 +264,35 @@ def egress_problems(entry: str, policy: HostPolicy) -> list[Problem]:
             )
         )
     return problems
+
+
+_VENDOR = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+def parse_vendor_groups(
+    lines: Sequence[tuple[str, int]],
+) -> tuple[list[VendorGroup], list[tuple[int, str]]]:
+    """The groups of ``vendor: domain domain …`` lines, and ``(line, problem)`` for bad ones."""
+    groups: list[VendorGroup] = []
+    problems: list[tuple[int, str]] = []
+    owner: dict[str, str] = {}
+    for text, line in lines:
+        vendor, colon, rest = text.partition(":")
+        vendor = vendor.strip()
+        tokens = tuple(rest.split())
+        if not colon or not _VENDOR.fullmatch(vendor) or not tokens:
+            problems.append((line, f"{text}: must be `vendor: domain domain …`"))
+            continue
+        bad = [token for token in tokens if "." not in token or hostname_problems(token)]
+        taken = [token for token in tokens if owner.get(token, vendor) != vendor]
+        if bad:
+            problems.append((line, f"{vendor}: {bad[0]} is not a domain"))
+        elif taken:
+            problems.append((line, f"{vendor}: {taken[0]} is already {owner[taken[0]]}'s"))
+        else:
+            owner.update(dict.fromkeys(tokens, vendor))
+            groups.append(VendorGroup(vendor, tokens, line))
+    return groups, problems
 
 
 def list_entry_problems(entry: str) -> list[Problem]:

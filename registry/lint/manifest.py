@@ -6,8 +6,17 @@ import re
 from pathlib import PurePosixPath
 
 from registry import rules
+from registry.egress import registrable_domains, same_organisation
 from registry.errors import Finding
-from registry.layout import MANIFESTS, MAX_NAME, TOOL_NAME, is_digest, is_name, is_version
+from registry.layout import (
+    MANIFESTS,
+    MAX_NAME,
+    TOOL_NAME,
+    VENDOR_DOMAINS,
+    is_digest,
+    is_name,
+    is_version,
+)
 from registry.lint.hosts import HostPolicy, egress_problems
 from registry.lint.text import env_problem, format_problem, header_problem, unsafe_text_findings
 from registry.load.schema import ENTRYPOINT, SCHEMA_VERSION, Credential, Manifest
@@ -303,6 +312,34 @@ def _credential_findings(doc: YamlDocument, manifest: Manifest) -> list[Finding]
     return findings
 
 
+def _organisation_findings(
+    doc: YamlDocument, manifest: Manifest, policy: HostPolicy
+) -> list[Finding]:
+    """A sealed credential goes to every egress host: all of them one organisation's."""
+    if manifest.tier != "sealed" or not manifest.credentials:
+        return []
+    psl = policy.suffixes
+    units = registrable_domains(manifest.entitlements.egress, psl)
+    if same_organisation(units, policy.vendor_groups, psl):
+        return []
+    first = units[0]
+    entry_units = [registrable_domains([e], psl)[0] for e in manifest.entitlements.egress]
+    index, unit = next(
+        (i, u) for i, u in enumerate(entry_units)
+        if not same_organisation([first, u], policy.vendor_groups, psl)
+    )
+    ids = ", ".join(credential.id for credential in manifest.credentials)
+    return [
+        doc.finding(
+            rules.CREDENTIAL_ORGANISATIONS,
+            ("entitlements", "egress", index),
+            f"the gateway sends {ids} to every egress host, and {unit} is not the organisation "
+            f"of {first}: list both in one vendor group of {VENDOR_DOMAINS} (reviewed), or "
+            "make them separate servers",
+        )
+    ]
+
+
 def _tool_findings(doc: YamlDocument, manifest: Manifest) -> list[Finding]:
     findings = []
     names: set[str] = set()
@@ -361,13 +398,16 @@ def _presentation_findings(doc: YamlDocument, manifest: Manifest) -> list[Findin
 def manifest_findings(entry: ManifestEntry, policy: HostPolicy) -> list[Finding]:
     """Every problem of one schema-valid manifest."""
     doc, manifest = entry.doc, entry.manifest
+    egress = _egress_findings(doc, manifest, policy)
     return [
         *_path_findings(entry, manifest),
         *_identity_findings(doc, manifest),
         *_source_findings(doc, manifest),
         *_image_findings(doc, manifest),
-        *_egress_findings(doc, manifest, policy),
+        *egress,
         *_credential_findings(doc, manifest),
+        # Who owns the hosts is asked of valid hosts only.
+        *([] if egress else _organisation_findings(doc, manifest, policy)),
         *_tool_findings(doc, manifest),
         *_presentation_findings(doc, manifest),
         *unsafe_text_findings(doc),

@@ -14,7 +14,7 @@ from pathlib import Path
 from registry import rules
 from registry.errors import Finding, Severity, errors_only
 from registry.layout import IMAGES
-from registry.lint.hosts import HostPolicy
+from registry.lint.hosts import HostPolicy, parse_vendor_groups
 from registry.lint.manifest import manifest_findings
 from registry.lint.policy import policy_findings
 from registry.lint.toolspec import toolspec_findings
@@ -55,6 +55,7 @@ def lint_registry(registry: Registry, *, recipes: frozenset[str] | None = None) 
     policy = HostPolicy(
         denylist=tuple(entry for entry, _ in registry.denylist),
         wildcard_exceptions=tuple(entry for entry, _ in registry.wildcard_exceptions),
+        vendor_groups=tuple(parse_vendor_groups(registry.vendor_domains)[0]),
     )
     findings: list[Finding] = []
     for entry in registry.manifests:

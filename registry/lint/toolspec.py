@@ -15,7 +15,7 @@ from registry.lint.text import format_problem, header_problem, unsafe_text_findi
 from registry.load.schema import Manifest, ToolSpecTool
 from registry.load.tree import ToolspecEntry
 from registry.load.yaml_loader import Loc, YamlDocument
-from registry.tools import has_body
+from registry.tools import has_body, side_effect
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PARAM_NAME = re.compile(r"^[A-Za-z0-9_$@.\[\]:-]{1,128}$")
@@ -361,5 +361,17 @@ def toolspec_findings(entry: ToolspecEntry, manifest: Manifest | None) -> list[F
                     f"manifest tool {name} has no mapping in this toolspec",
                 )
             )
+        exposed = set(manifest.default_tools)
+        for index, tool in enumerate(spec.tools):
+            if tool.name in exposed and side_effect(tool.method) == "destructive":
+                findings.append(
+                    doc.finding(
+                        rules.DEFAULT_DELETE,
+                        ("tools", index, "method"),
+                        f"{tool.name} deletes ({tool.method} {tool.path}) and the manifest "
+                        "exposes it by default: gateways offer it without asking; set "
+                        "default: false",
+                    )
+                )
     findings.extend(unsafe_text_findings(doc))
     return findings

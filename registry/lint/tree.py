@@ -10,7 +10,7 @@ from __future__ import annotations
 from registry import rules
 from registry.errors import Finding
 from registry.layout import IMAGES, display_path
-from registry.lint.hosts import hostname_problems, list_entry_problems
+from registry.lint.hosts import hostname_problems, list_entry_problems, parse_vendor_groups
 from registry.load.schema import BUILDERS
 from registry.load.tree import Registry
 
@@ -119,6 +119,10 @@ def _list_file_findings(registry: Registry) -> list[Finding]:
                         shown, line, 1, "", f"{entry}: must be a wildcard *.example.com"
                     )
                 )
+    if layout.vendor_domains_file is not None:
+        shown = display_path(layout.vendor_domains_file)
+        _, problems = parse_vendor_groups(registry.vendor_domains)
+        findings += [rules.VENDOR_GROUP_ENTRY.at(shown, line, 1, "", p) for line, p in problems]
     return findings
 
 

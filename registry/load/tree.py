@@ -24,6 +24,7 @@ from registry.layout import (
     DENYLIST,
     MANIFESTS,
     TOOLSPECS,
+    VENDOR_DOMAINS,
     WILDCARD_EXCEPTIONS,
     display_path,
     is_version,
@@ -63,6 +64,7 @@ class Layout:
     toolspecs_dir: Path | None
     denylist_file: Path | None
     wildcard_exceptions_file: Path | None = None
+    vendor_domains_file: Path | None = None
 
     @classmethod
     def of_root(cls, root: Path) -> Layout:
@@ -72,6 +74,7 @@ class Layout:
             toolspecs_dir=root / TOOLSPECS,
             denylist_file=root / DENYLIST,
             wildcard_exceptions_file=root / WILDCARD_EXCEPTIONS,
+            vendor_domains_file=root / VENDOR_DOMAINS,
         )
 
 
@@ -86,6 +89,8 @@ class Registry:
     """Denied domains with the line each came from."""
     wildcard_exceptions: list[tuple[str, int]] = field(default_factory=list)
     """Wildcards over public suffixes that maintainers reviewed and allowed."""
+    vendor_domains: list[tuple[str, int]] = field(default_factory=list)
+    """``vendor: domain domain …`` lines: registrable domains of one organisation."""
     stray_files: list[str] = field(default_factory=list)
     """Files under manifests/ or toolspecs/ that are not ``<name>/<version>.yaml``."""
 
@@ -266,6 +271,8 @@ def load_registry(layout: Layout) -> tuple[Registry, list[Finding]]:
     registry.denylist, problems = read_list_file(layout.denylist_file)
     findings.extend(problems)
     registry.wildcard_exceptions, problems = read_list_file(layout.wildcard_exceptions_file)
+    findings.extend(problems)
+    registry.vendor_domains, problems = read_list_file(layout.vendor_domains_file)
     findings.extend(problems)
     registry.manifests.sort(key=lambda e: (e.manifest.name.encode(), _version_sort_key(e)))
     registry.toolspecs.sort(key=lambda e: (e.toolspec.name.encode(), e.toolspec.version))

@@ -7,6 +7,7 @@ Everything here is plain text; escaping is the templates' job (autoescape).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 from registry.load.schema import Credential, Manifest, Toolspec
@@ -100,7 +101,7 @@ class ServerView:
     summary: ServerSummary
     credential_domains: tuple[str, ...]
     """The registrable domains every sealed credential of the server is sent to."""
-    default_effects: tuple[tuple[SideEffect, int], ...]
+    default_effects: tuple[tuple[DefaultEffect, int], ...]
     """What the tools exposed by default can do: (read|write|destructive, how many)."""
     tier_explanation: str
     egress: tuple[EgressView, ...]
@@ -214,12 +215,16 @@ def version_views(
     )
 
 
-def default_effects(tools: tuple[ToolView, ...]) -> tuple[tuple[SideEffect, int], ...]:
-    """How many default tools read, write and delete (effects with no tool left out)."""
-    counts = {effect: 0 for effect in SIDE_EFFECTS}
+DefaultEffect = SideEffect | Literal["undeclared"]
+
+
+def default_effects(tools: tuple[ToolView, ...]) -> tuple[tuple[DefaultEffect, int], ...]:
+    """How many default tools read, write, delete, or do what only their code says."""
+    effects: tuple[DefaultEffect, ...] = (*SIDE_EFFECTS, "undeclared")
+    counts: dict[DefaultEffect, int] = dict.fromkeys(effects, 0)
     for tool in tools:
-        if tool.default and tool.side_effect is not None:
-            counts[tool.side_effect] += 1
+        if tool.default:
+            counts[tool.side_effect or "undeclared"] += 1
     return tuple((effect, count) for effect, count in counts.items() if count)
 
 
