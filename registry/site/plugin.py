@@ -36,6 +36,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from registry.errors import FileRefused, KeyFormatError, LintFailed, RegistryError, errors_only
+from registry.export.api import api_files
+from registry.export.serverjson import Origin, choose_namespace
 from registry.fileio import read_bounded
 from registry.layout import (
     CONTENT_DIRS,
@@ -80,6 +82,9 @@ class CatalogConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs leaves i
     """What gateways set GIG_REGISTRY_INDEX_URL to; default: index.json on this site."""
     public_key_file = c.Type(str, default=PUBLIC_KEYS_FILE)
     """Public key(s) shown in install instructions when the build is not signed here."""
+    namespace = c.Type(str, default="")
+    """Reverse-DNS namespace of the /v0.1/ registry API's names (``io.github.OWNER``);
+    default: from site_url; without either the API is not generated."""
 
 
 def read_public_keys(path: Path) -> str:
@@ -216,6 +221,18 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         for uri, source in ASSETS.items():
             generated[uri] = package_path(source).read_bytes()
         generated[INDEX_FILE] = prepared.index
+        try:
+            namespace = choose_namespace(self.config.namespace, site.info.site_url)
+        except RegistryError as error:
+            raise PluginError(f"gigmcp-catalog: {error}") from None
+        if namespace:
+            generated.update(api_files(
+                prepared.registry, Origin(namespace, site.info.site_url),
+                generated=prepared.generated, dates=prepared.dates,
+            ))
+        else:
+            log.info("the /v0.1/ registry API is not generated: set site_url or the "
+                     "gigmcp-catalog namespace (io.github.OWNER)")
         if prepared.signature is not None:
             generated[SIGNATURE_FILE] = prepared.signature.encode("ascii")
         for uri, content in generated.items():
