@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from registry.cli import images, index, lint, publish, review, site
+from registry.cli import export, images, index, lint, publish, review, site
 from registry.cli.environment import Environment, take_environment
 from registry.cli.types import Command
 from registry.errors import RegistryError
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint, index, sign, verify and publish the Gig'MCP registry.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (lint, index, images, review, site, publish):
+    for module in (lint, index, images, review, site, export, publish):
         module.add_parsers(sub)
     return parser
 
