@@ -75,6 +75,19 @@ def site_config(root: Path) -> Path:
     return own if own.is_file() else default_config()
 
 
+def docs_dir_for(root: Path, config_file: Path, scratch: Path) -> str | None:
+    """The pages folder to build with: the package configuration has none of its own.
+
+    With :func:`default_config`, the tree's ``docs/`` when it has one, else the
+    empty ``scratch`` folder (the generated catalog is the whole site); with a
+    project's own configuration, its ``docs_dir`` (``None``: no override).
+    """
+    if config_file != default_config():
+        return None
+    docs = root / DOCS
+    return str((docs if docs.is_dir() else scratch).resolve())
+
+
 def build_site(
     prepared: Prepared,
     site_dir: Path,
@@ -100,11 +113,9 @@ def build_site(
             overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": strict}
             if site_url is not None:
                 overrides["site_url"] = site_url
-            if config_file == default_config():
-                # The tree's own pages when it has docs/, else none: the generated
-                # catalog is the whole site.
-                docs = root / DOCS
-                overrides["docs_dir"] = str((docs if docs.is_dir() else Path(empty_docs)).resolve())
+            docs_dir = docs_dir_for(root, config_file, Path(empty_docs))
+            if docs_dir is not None:
+                overrides["docs_dir"] = docs_dir
             config = load_config(config_file=str(config_file), **overrides)
             plugins = [p for p in config.plugins.values() if isinstance(p, CatalogPlugin)]
             if not plugins:

@@ -16,7 +16,7 @@ from registry.errors import LintFailed
 from registry.index.build import build_index, generated_time
 from registry.lint.runner import lint_paths
 from registry.load.history import manifest_dates
-from registry.load.tree import Registry
+from registry.load.tree import Layout, LoadCache, Registry
 from registry.render.catalog import render_catalog
 from registry.signing import public_key_of, sign_index
 
@@ -43,13 +43,14 @@ def prepare(
     signing_key: str | None,
     source_date_epoch: str | None,
     now: datetime,
+    cache: LoadCache | None = None,
 ) -> Prepared:
     """Lint ``root`` (raising :class:`LintFailed` with every finding), then index and sign.
 
     The key is used for one signature and one public-key derivation and is
     not kept: :class:`Prepared` holds the signature and the public half only.
     """
-    result = lint_paths(root, policy=True)
+    result = lint_paths(root, policy=True, cache=cache)
     if result.failed:
         raise LintFailed(result.findings)
     registry = result.registry
@@ -63,5 +64,19 @@ def prepare(
         generated=generated,
         public_key=public_key_of(signing_key) if signing_key else "",
         dates=manifest_dates(root),
+        catalog=render_catalog(registry),
+    )
+
+
+def unloaded(root: Path, now: datetime) -> Prepared:
+    """An empty build of ``root``: what a preview shows before the tree first lints clean."""
+    registry = Registry(Layout.of_root(root))
+    return Prepared(
+        registry=registry,
+        index=build_index([], now),
+        signature=None,
+        generated=now,
+        public_key="",
+        dates={},
         catalog=render_catalog(registry),
     )

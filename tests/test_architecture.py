@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "registry"
 # without repository-redirecting variables, to git itself).
 EDGE = {"registry.cli", "registry.site.plugin", "registry.git"}
 # Who may import the site package: the build that runs mkdocs, and the CLI.
-SITE_USERS = {"registry.build", "registry.cli"}
+SITE_USERS = {"registry.build", "registry.preview", "registry.cli"}
 
 
 def _module_name(path: Path) -> str:

@@ -84,14 +84,12 @@ def run_catalog(args: argparse.Namespace, env: Environment) -> int:
 
 
 def run_serve(args: argparse.Namespace, env: Environment) -> int:
-    from mkdocs.commands.serve import serve
-
     from registry.build import site_config
+    from registry.preview import serve
 
     root: Path = args.root
     config = args.config if args.config is not None else site_config(root)
-    # The plugin loads the tree itself (unsigned) and watches the content folders.
-    serve(config_file=str(config), dev_addr=args.dev_addr, livereload=True)
+    serve(root, config, args.dev_addr, open_in_browser=args.open)
     return 0
 
 
@@ -119,9 +117,15 @@ def add_parsers(sub: Subparsers) -> None:
     catalog.set_defaults(func=run_catalog)
 
     serve = sub.add_parser(
-        "serve", help="preview the site with live reload (also on manifest changes)"
+        "serve",
+        help="preview the site, rebuilt on every save (only what changed)",
+        description="Serve the site on HOST:PORT and rebuild it when a manifest, toolspec, "
+        "policy file or page changes: changed files are read again and only the pages "
+        "they change are rendered. When the tree does not lint, the last good pages stay "
+        "up and every page shows the located findings until the next save fixes them.",
     )
     serve.add_argument("--root", type=Path, default=Path(), help="registry tree (default .)")
     serve.add_argument("--config", type=Path, default=None, metavar="MKDOCS_YML")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
     serve.set_defaults(func=run_serve)

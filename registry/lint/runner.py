@@ -19,7 +19,7 @@ from registry.lint.manifest import manifest_findings
 from registry.lint.policy import policy_findings
 from registry.lint.toolspec import toolspec_findings
 from registry.lint.tree import registry_findings
-from registry.load.tree import Layout, Registry, load_registry
+from registry.load.tree import Layout, LoadCache, Registry, load_registry
 
 CatalogCheck = Callable[[Path, Registry], list[Finding]]
 
@@ -73,10 +73,11 @@ def lint_paths(
     layout: Layout | None = None,
     policy: bool = True,
     catalog_check: CatalogCheck | None = None,
+    cache: LoadCache | None = None,
 ) -> LintResult:
     """Load ``root`` (or an explicit ``layout``) and return every finding."""
     layout = layout or Layout.of_root(root)
-    registry, findings = load_registry(layout)
+    registry, findings = load_registry(layout, cache)
     findings.extend(lint_registry(registry, recipes=build_recipes(layout.root)))
     findings.extend(
         rules.STRAY_FILE.at(path, 1, 1, "", "only <name>/<version>.yaml files belong here")

@@ -218,8 +218,57 @@ def read_list_file(path: Path | None) -> tuple[list[tuple[str, int]], list[Findi
     return entries, []
 
 
+Loaded = tuple[ManifestEntry | ToolspecEntry | None, list[Finding]]
+
+
+@dataclass
+class LoadCache:
+    """What a long-running preview keeps between loads: each file parsed and validated once.
+
+    An entry is reused while the file's size, modification time and inode are
+    unchanged; anything else is read again. Builds never use one: they read
+    every file.
+    """
+
+    entries: dict[tuple[str, bool], tuple[tuple[int, int, int], Loaded]] = field(
+        default_factory=dict
+    )
+
+
+def _load_entry(path: Path, shown: str, *, toolspecs: bool) -> Loaded:
+    try:
+        raw = read_bounded(path, MAX_BYTES)
+    except FileRefused as refusal:
+        return None, [refusal_finding(refusal)]
+    doc, findings = parse_yaml(raw, shown)
+    if doc is None:
+        return None, findings
+    if toolspecs:
+        toolspec, problems = validate_document(doc, Toolspec)
+        return (ToolspecEntry(shown, doc, toolspec) if toolspec else None), findings + problems
+    manifest, problems = validate_document(doc, Manifest)
+    return (ManifestEntry(shown, doc, manifest) if manifest else None), findings + problems
+
+
+def _load_cached(path: Path, shown: str, *, toolspecs: bool, cache: LoadCache | None) -> Loaded:
+    if cache is None:
+        return _load_entry(path, shown, toolspecs=toolspecs)
+    try:
+        info = path.lstat()
+        key = (info.st_mtime_ns, info.st_size, info.st_ino)
+    except OSError:
+        return _load_entry(path, shown, toolspecs=toolspecs)
+    found = cache.entries.get((shown, toolspecs))
+    if found is not None and found[0] == key:
+        return found[1]
+    loaded = _load_entry(path, shown, toolspecs=toolspecs)
+    cache.entries[(shown, toolspecs)] = (key, loaded)
+    return loaded
+
+
 def _load_entries(
-    top: Path | None, registry: Registry, findings: list[Finding], *, toolspecs: bool
+    top: Path | None, registry: Registry, findings: list[Finding], *, toolspecs: bool,
+    cache: LoadCache | None = None,
 ) -> None:
     if top is None:
         return
@@ -231,32 +280,22 @@ def _load_entries(
         if len(relative.parts) != 2 or relative.suffix != ".yaml":
             registry.stray_files.append(shown)
             continue
-        try:
-            raw = read_bounded(path, MAX_BYTES)
-        except FileRefused as refusal:
-            findings.append(refusal_finding(refusal))
-            continue
-        doc, problems = parse_yaml(raw, shown)
+        entry, problems = _load_cached(path, shown, toolspecs=toolspecs, cache=cache)
         findings.extend(problems)
-        if doc is None:
-            continue
-        if toolspecs:
-            toolspec, problems = validate_document(doc, Toolspec)
-            findings.extend(problems)
-            if toolspec is not None:
-                registry.toolspecs.append(ToolspecEntry(shown, doc, toolspec))
-        else:
-            manifest, problems = validate_document(doc, Manifest)
-            findings.extend(problems)
-            if manifest is not None:
-                registry.manifests.append(ManifestEntry(shown, doc, manifest))
+        if isinstance(entry, ToolspecEntry):
+            registry.toolspecs.append(entry)
+        elif isinstance(entry, ManifestEntry):
+            registry.manifests.append(entry)
 
 
-def load_registry(layout: Layout) -> tuple[Registry, list[Finding]]:
+def load_registry(
+    layout: Layout, cache: LoadCache | None = None
+) -> tuple[Registry, list[Finding]]:
     """Read and schema-validate every manifest and toolspec of ``layout``.
 
     Files that fail to parse or validate are left out of the registry and
-    reported as findings; the caller decides whether to go on.
+    reported as findings; the caller decides whether to go on. ``cache``
+    (a preview's) skips files unchanged since the last load.
     """
     registry = Registry(layout)
     findings: list[Finding] = []
@@ -266,8 +305,8 @@ def load_registry(layout: Layout) -> tuple[Registry, list[Finding]]:
                 display_path(layout.manifests_dir), 1, 1, "", "no manifests directory"
             )
         )
-    _load_entries(layout.manifests_dir, registry, findings, toolspecs=False)
-    _load_entries(layout.toolspecs_dir, registry, findings, toolspecs=True)
+    _load_entries(layout.manifests_dir, registry, findings, toolspecs=False, cache=cache)
+    _load_entries(layout.toolspecs_dir, registry, findings, toolspecs=True, cache=cache)
     registry.denylist, problems = read_list_file(layout.denylist_file)
     findings.extend(problems)
     registry.wildcard_exceptions, problems = read_list_file(layout.wildcard_exceptions_file)

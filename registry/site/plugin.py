@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jinja2 import Environment
 from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -46,10 +47,13 @@ from registry.layout import (
     SIGNATURE_FILE,
     SOURCE_DATE_EPOCH_ENV,
 )
-from registry.pipeline import Prepared, prepare
+from registry.pipeline import Prepared, prepare, unloaded
 from registry.signing import trusted_keys
 from registry.site.feed import FEED_FILE, render_feed
 from registry.site.pages import BuildInfo, PageSpec, RenderedPage, SitePages
+from registry.site.preview import STATUS_FILE as PREVIEW_STATUS
+from registry.site.preview import SCRIPT_FILE as PREVIEW_SCRIPT
+from registry.site.preview import PreviewState, page_fingerprints
 from registry.site.reference import (
     REFERENCE_PAGES,
     SCHEMA_FILES,
@@ -96,6 +100,10 @@ def read_public_keys(path: Path) -> str:
         return ""
 
 
+def _not_modified() -> bool:
+    return False
+
+
 def package_path(relative: str) -> Path:
     """A file or folder of the site's package data, on disk."""
     return Path(str(resources.files(PACKAGE).joinpath(relative)))
@@ -111,11 +119,17 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         self._specs: dict[str, PageSpec] = {}
         self._rendered: dict[str, RenderedPage] = {}
         self._saved_epoch: str | None = None
+        self._preview: PreviewState | None = None
         self.generated_pages = 0
 
     def use(self, prepared: Prepared, *, root: Path) -> None:
         """Build from an already linted, indexed and (maybe) signed registry of ``root``."""
         self._prepared = prepared
+        self._given_root = root
+
+    def preview(self, state: PreviewState, *, root: Path) -> None:
+        """Build as ``registryctl serve``'s preview, remembering ``state`` between builds."""
+        self._preview = state
         self._given_root = root
 
     # --- configuration ----------------------------------------------------
@@ -130,14 +144,20 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         return root if relative.startswith("..") else Path(relative)
 
     def _load(self, root: Path) -> Prepared:
+        state = self._preview
         try:
-            return prepare(
+            prepared = prepare(
                 root,
                 signing_key=None,
                 source_date_epoch=os.environ.get(SOURCE_DATE_EPOCH_ENV),
                 now=datetime.now(UTC),
+                cache=state.cache if state is not None else None,
             )
         except LintFailed as failed:
+            if state is not None:
+                # The preview keeps its last good pages and shows the findings over them.
+                state.findings = errors_only(failed.findings)
+                return state.good or unloaded(root, datetime.now(UTC))
             errors = errors_only(failed.findings)
             shown = "".join(f"\n  {f.format()}" for f in errors[:_SHOWN_FINDINGS])
             more = len(errors) - _SHOWN_FINDINGS
@@ -145,6 +165,9 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
             raise PluginError(f"the registry does not lint: {failed}{shown}{tail}") from None
         except RegistryError as error:
             raise PluginError(str(error)) from None
+        if state is not None:
+            state.findings, state.good = [], prepared
+        return prepared
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not config.use_directory_urls:
@@ -172,13 +195,31 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         os.environ[SOURCE_DATE_EPOCH_ENV] = str(int(prepared.generated.timestamp()))
         return config
 
+    def _assets(self) -> dict[str, str]:
+        if self._preview is None:
+            return ASSETS
+        return {**ASSETS, PREVIEW_SCRIPT: "assets/javascripts/preview.js"}
+
+    def _unchanged_pages(self, site: SitePages) -> set[str]:
+        """In a preview, the pages whose inputs are those of the last build (none otherwise)."""
+        state = self._preview
+        if state is None:
+            return set()
+        fingerprints = page_fingerprints(site.registry, site.info, list(self._specs.values()))
+        unchanged = {
+            uri for uri, print_ in fingerprints.items()
+            if print_ and state.fingerprints.get(uri) == print_
+        }
+        state.fingerprints = fingerprints
+        return unchanged
+
     def _add_theme_files(self, config: MkDocsConfig) -> None:
         """The package's theme overrides (after a project's own ``custom_dir``), styles, scripts."""
         overrides = str(package_path("overrides"))
         dirs = config.theme.dirs
         if overrides not in dirs:
             dirs.insert(1 if config.theme.custom_dir else 0, overrides)
-        for uri in ASSETS:
+        for uri in self._assets():
             target = config.extra_css if uri.endswith(".css") else config.extra_javascript
             if uri not in [str(item) for item in target]:
                 target.append(uri)
@@ -218,8 +259,10 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
                 f"{FEED_FILE} cannot be rendered ({type(error).__name__}: {error}); "
                 "please report this"
             ) from None
-        for uri, source in ASSETS.items():
+        for uri, source in self._assets().items():
             generated[uri] = package_path(source).read_bytes()
+        if self._preview is not None:
+            generated[PREVIEW_STATUS] = self._preview.status()
         generated[INDEX_FILE] = prepared.index
         try:
             namespace = choose_namespace(self.config.namespace, site.info.site_url)
@@ -235,6 +278,7 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
                      "gigmcp-catalog namespace (io.github.OWNER)")
         if prepared.signature is not None:
             generated[SIGNATURE_FILE] = prepared.signature.encode("ascii")
+        unchanged = self._unchanged_pages(site)
         for uri, content in generated.items():
             if files.get_file_from_path(uri) is not None:
                 raise PluginError(
@@ -246,10 +290,21 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
                 if page_spec is not None and not page_spec.in_nav
                 else InclusionLevel.UNDEFINED
             )
-            files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+            file = File.generated(config, uri, content=content, inclusion=inclusion)
+            if uri in unchanged:
+                # A preview's dirty build skips it; its page from the last build stays.
+                file.is_modified = _not_modified  # type: ignore[method-assign]
+            files.append(file)
         self.generated_pages = len(self._specs) + len(REFERENCE_PAGES)
         config.nav = _prune_nav(config.nav, files)
         return files
+
+    def on_env(
+        self, env: Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> Environment | None:
+        if self._preview is not None:
+            env.bytecode_cache = self._preview.templates
+        return env
 
     # --- pages ----------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""``registryctl serve``: a live preview that answers a contributor's save in about a second.
+
+mkdocs' own ``serve`` rebuilds the whole site on every save and, when the tree
+does not lint, leaves the browser waiting with the error in the terminal. This
+preview runs the same mkdocs build with the registry's plugin in preview mode
+(:class:`~registry.site.preview.PreviewState`): files unchanged since the last
+build are not read again, pages whose inputs are unchanged are not rendered
+again (a dirty build), and a lint error keeps the last good pages up with the
+located findings shown over them, until the next save fixes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from registry.build import docs_dir_for
+from registry.errors import SiteBuildError
+from registry.site.plugin import CatalogPlugin
+from registry.site.preview import PreviewState
+
+log = logging.getLogger("mkdocs.plugins.gigmcp")
+
+
+class _QuietDirty(logging.Filter):
+    """Drop mkdocs' warning that a dirty build may leave stale links: the preview's design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+def _plugin(config: Any, config_file: Path) -> CatalogPlugin:
+    plugins = [p for p in config.plugins.values() if isinstance(p, CatalogPlugin)]
+    if not plugins:
+        raise SiteBuildError(f"{config_file}: the gigmcp-catalog plugin is not enabled")
+    return plugins[0]
+
+
+def serve(root: Path, config_file: Path, dev_addr: str, *, open_in_browser: bool = False) -> None:
+    """Build ``root``'s site into a temporary folder and serve it until interrupted."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.livereload import LiveReloadServer, _serve_url
+
+    logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
+    state = PreviewState()
+    site_dir = tempfile.mkdtemp(prefix="gigmcp-preview-")
+    scratch = Path(tempfile.mkdtemp(prefix="gigmcp-preview-docs-"))
+    docs_dir = docs_dir_for(root, config_file, scratch)
+    overrides = {"docs_dir": docs_dir} if docs_dir is not None else {}
+
+    def get_config() -> Any:
+        # Not strict: a preview shows warnings instead of refusing to update.
+        config = load_config(
+            config_file=str(config_file), site_dir=site_dir, strict=False, dev_addr=dev_addr,
+            **overrides,
+        )
+        _plugin(config, config_file).preview(state, root=root)
+        return config
+
+    config = get_config()
+    config.plugins.on_startup(command="serve", dirty=True)
+    host, port = config.dev_addr
+    mount_path = urlsplit(config.site_url or "/").path
+    serve_url = _serve_url(host, port, mount_path)
+
+    def builder(config: Any = None) -> None:
+        config = config if config is not None else get_config()
+        config.site_url = serve_url
+        build(config, serve_url=serve_url, dirty=True)
+
+    server = LiveReloadServer(
+        builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path
+    )
+
+    def error_page(code: int) -> bytes | None:
+        page = Path(site_dir) / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    try:
+        builder(config)
+        if Path(config.docs_dir).is_dir():
+            server.watch(config.docs_dir)
+        server.watch(str(config_file))
+        server = config.plugins.on_serve(server, config=config, builder=builder)
+        try:
+            server.serve(open_in_browser=open_in_browser)
+        except KeyboardInterrupt:
+            log.info("Shutting down...")
+        finally:
+            server.shutdown()
+    finally:
+        config.plugins.on_shutdown()
+        shutil.rmtree(site_dir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)

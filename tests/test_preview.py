@@ -1,0 +1,138 @@
+"""``registryctl serve``'s preview: only what changed is rebuilt, and a broken edit is shown.
+
+These drive the preview's builds directly (the same mkdocs dirty build the
+server runs on every save); the browser test in tests/browser/ watches the
+overlay through the real server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from registry.build import default_config, docs_dir_for
+from registry.site.plugin import CatalogPlugin
+from registry.site.preview import STATUS_FILE, PreviewState
+from tests import factory
+
+SERVE_URL = "http://127.0.0.1:8000/"
+
+
+@dataclass
+class Preview:
+    root: Path
+    site: Path
+    state: PreviewState
+    scratch: Path
+
+    def build(self) -> None:
+        config_file = default_config()
+        config = load_config(
+            config_file=str(config_file), site_dir=str(self.site), strict=False,
+            docs_dir=docs_dir_for(self.root, config_file, self.scratch),
+        )
+        plugin = next(p for p in config.plugins.values() if isinstance(p, CatalogPlugin))
+        plugin.preview(self.state, root=self.root)
+        config.site_url = SERVE_URL
+        build(config, serve_url=SERVE_URL, dirty=True)
+
+    def page(self, url: str) -> Path:
+        return self.site / url / "index.html"
+
+    def status(self) -> dict[str, object]:
+        data = json.loads((self.site / STATUS_FILE).read_bytes())
+        assert isinstance(data, dict)
+        return data
+
+    def stamps(self) -> dict[str, int]:
+        return {
+            str(path.relative_to(self.site)): path.stat().st_mtime_ns
+            for path in self.site.glob("servers/**/index.html")
+        }
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    root = factory.tree(
+        tmp_path / "registry",
+        [factory.manifest(), factory.manifest("other")],
+        [factory.toolspec(), factory.toolspec("other")],
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        yield Preview(root, tmp_path / "site", PreviewState(), Path(scratch))
+
+
+def _touch_back(paths: Iterator[Path]) -> None:
+    # Dirty builds compare modification times: start from pages clearly in the past.
+    for path in paths:
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+
+
+def test_a_save_rebuilds_only_the_pages_of_the_server_it_changed(preview: Preview) -> None:
+    preview.build()
+    _touch_back(preview.site.glob("servers/**/index.html"))
+    before = preview.stamps()
+    preview.build()
+    assert preview.stamps() == before  # nothing changed: no server page rendered again
+    factory.write_manifest(preview.root, factory.manifest(displayName="Acme, edited"))
+    preview.build()
+    after = preview.stamps()
+    changed = {page for page in after if after[page] != before[page]}
+    assert changed == {"servers/acme/index.html", "servers/acme/0.1.0/index.html"}
+    assert "Acme, edited" in preview.page("servers/acme").read_text("utf-8")
+    assert preview.status()["ok"] is True
+
+
+def test_a_broken_save_keeps_the_last_good_pages_and_reports_where(preview: Preview) -> None:
+    preview.build()
+    good = preview.page("servers/acme").read_bytes()
+    broken = factory.manifest(tier="nope")
+    factory.write_manifest(preview.root, broken)
+    preview.build()
+    status = preview.status()
+    assert status["ok"] is False
+    findings = status["findings"]
+    assert isinstance(findings, list)
+    assert any(
+        line.startswith(f"{preview.root.as_posix()}/manifests/acme/0.1.0.yaml:")
+        and "tier: 'nope' is not one of: sealed, entrusted [S004]" in line
+        for line in findings
+    ), findings
+    assert preview.page("servers/acme").read_bytes() == good
+    # Every page loads the script that shows the findings.
+    assert "assets/gigmcp/preview.js" in preview.page("servers/other").read_text("utf-8")
+    factory.write_manifest(preview.root, factory.manifest())
+    preview.build()
+    assert preview.status() == {"ok": True, "errors": 0, "findings": [], "more": 0}
+
+
+def test_a_tree_that_never_linted_still_serves_a_page_with_the_findings(
+    tmp_path: Path,
+) -> None:
+    root = factory.tree(tmp_path / "registry", [factory.manifest(name="Bad Name")], [])
+    with tempfile.TemporaryDirectory() as scratch:
+        preview = Preview(root, tmp_path / "site", PreviewState(), Path(scratch))
+        preview.build()
+        assert (preview.site / "index.html").is_file()
+        assert preview.status()["ok"] is False
+
+
+def test_a_build_outside_the_preview_has_no_preview_files(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from registry.build import build as build_dist
+
+    root = factory.tree(tmp_path / "registry")
+    build_dist(root, tmp_path / "dist", signing_key=None, source_date_epoch="1767225600",
+               now=datetime(2026, 1, 1, tzinfo=UTC), site_url=None)
+    site = tmp_path / "dist" / "site"
+    assert not (site / STATUS_FILE).exists()
+    assert "preview.js" not in (site / "index.html").read_text("utf-8")
