@@ -156,6 +156,26 @@ def serve(c: Context, root: str = ".", dev_addr: str = "127.0.0.1:8000") -> None
     _registryctl("serve", "--root", root, "--dev-addr", dev_addr)
 
 
+@task(
+    help={
+        "ref": "NAME or NAME@VERSION",
+        "root": "registry tree (default .)",
+        "namespace": "reverse-DNS namespace, e.g. io.github.OWNER (default: from the site URL)",
+        "site_url": "the site's public address (default $GIG_SITE_URL)",
+    }
+)
+def export_server_json(
+    c: Context, ref: str, root: str = ".", namespace: str = "", site_url: str = ""
+) -> None:
+    """Print one version as an official MCP Registry server.json, as /v0.1/ serves it."""
+    args = ["export-server-json", ref, "--root", root]
+    if namespace:
+        args += ["--namespace", namespace]
+    if site_url:
+        args += ["--site-url", site_url]
+    _registryctl(*args)
+
+
 @task(help={"root": "registry tree (default .)", "out": "output file (default dist/index.json)"})
 def index(c: Context, root: str = ".", out: str = "dist/index.json") -> None:
     """Lint, then build index.json (generated from SOURCE_DATE_EPOCH when set)."""

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import LintFailed, SiteBuildError
-from registry.fileio import write_atomic
+from registry.fileio import staging_folder, write_atomic
 from registry.layout import (
     CATALOG_FILE,
     DOCS,
@@ -176,7 +176,7 @@ def build(
     )
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    staging = staging_folder(out.parent, f".{out.name}.new-")
     try:
         _write(staging / INDEX_FILE, prepared.index)
         if prepared.signature is not None:

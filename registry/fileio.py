@@ -81,10 +81,25 @@ def refuse_special(path: Path, mode: int) -> None:
         )
 
 
-def _new_file_mode() -> int:
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+def _new_file_mode() -> int:
+    return 0o666 & ~_umask()
+
+
+def staging_folder(beside: Path, prefix: str) -> Path:
+    """A new empty folder next to ``beside`` with the umask's usual mode (not ``mkdtemp``'s 0700).
+
+    What is built in it is swapped in as a whole (``dist/``), and other users (a web
+    server) must be able to read it as they could a folder made with ``mkdir``.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))
+    folder.chmod(0o777 & ~_umask())
+    return folder
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:

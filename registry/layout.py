@@ -151,6 +151,19 @@ def display_path(path: Path) -> str:
     return path.as_posix()
 
 
+# --- the site's pages ---------------------------------------------------------------
+
+
+def server_page(name: str) -> str:
+    """Site path of a server's page (its latest version): ``servers/<name>/``."""
+    return f"servers/{name}/"
+
+
+def version_page(name: str, version: str) -> str:
+    """Site path of one version's page: ``servers/<name>/<version>/``."""
+    return f"servers/{name}/{version}/"
+
+
 # --- dist/ ------------------------------------------------------------------------
 
 DIST_DIR = "dist"

@@ -22,11 +22,9 @@ from registry.export.serverjson import (
     namespace_from_site_url,
     server_json_bytes,
     shorten,
-    version_page,
 )
 from registry.load.schema import Manifest
 from registry.load.tree import Layout, Registry, load_registry
-from registry.site.pages import version_url
 from tests import factory
 from tests.catalogs import HOSTILE_DESCRIPTION, write_site_catalog
 
@@ -118,7 +116,6 @@ def test_a_configured_namespace_wins_and_is_checked() -> None:
 
 
 def test_website_urls_are_the_sites_version_pages() -> None:
-    assert version_page("acme", "0.2.0") == version_url("acme", "0.2.0")
     assert ORIGIN.page_of("acme", "0.2.0") == (
         "https://gigmcp.github.io/registry/servers/acme/0.2.0/"
     )

@@ -62,3 +62,16 @@ def test_catalog_writes_then_checks(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert sorted(p.name for p in root.iterdir()) == [
         "CATALOG.md", "denylist", "manifests", "toolspecs"
     ]
+
+
+def test_dist_is_readable_by_others_like_any_folder(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    root = factory.tree(tmp_path / "registry")
+    old = os.umask(0o022)
+    try:
+        assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist")]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "dist").stat().st_mode) == 0o755

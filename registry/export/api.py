@@ -37,6 +37,7 @@ from datetime import datetime
 from registry.export.serverjson import Origin, server_json
 from registry.index.build import format_generated
 from registry.index.gojson import Field, Struct, marshal
+from registry.load.history import added_at
 from registry.load.tree import ManifestEntry, Registry
 from registry.status import planned_reasons, status_of
 
@@ -104,7 +105,7 @@ def api_files(
         newest_first = []
         for entry in reversed(versions):
             version = entry.manifest.version
-            published = min(dates.get((server, version), generated), generated)
+            published = added_at(dates, server, version, generated)
             newest_first.append(server_response(
                 registry, entry, origin, published=published, is_latest=entry is versions[-1],
             ))

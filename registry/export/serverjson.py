@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from registry.errors import RegistryError, printable
 from registry.index.gojson import Field, Struct, marshal
-from registry.layout import MAX_NAME
+from registry.layout import MAX_NAME, version_page
 from registry.load.schema import Credential, CredentialType, Manifest, Toolspec, ToolSpecTool
 from registry.load.tree import ManifestEntry, Registry
 from registry.status import planned_reasons, status_of
@@ -144,11 +144,6 @@ class Origin:
         if not self.site_url:
             return ""
         return f"{self.site_url.rstrip('/')}/{version_page(server, version)}"
-
-
-def version_page(server: str, version: str) -> str:
-    """Site path of a version's page: the same as the site's (``servers/<name>/<version>/``)."""
-    return f"servers/{server}/{version}/"
 
 
 # --- text ---------------------------------------------------------------------------

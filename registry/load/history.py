@@ -10,6 +10,7 @@ its one commit: publish from a full clone (``fetch-depth: 0``) for real dates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,3 +50,14 @@ def manifest_dates(root: Path) -> dict[tuple[str, str], datetime]:
     if not result.ok:
         return {}
     return parse_added_log(result.stdout.decode("utf-8", errors="replace"))
+
+
+def added_at(
+    dates: Mapping[tuple[str, str], datetime], name: str, version: str, generated: datetime
+) -> datetime:
+    """When ``name@version`` was added, never later than the build's ``generated`` time.
+
+    Without history (a tarball, a shallow test tree) it is ``generated``: the
+    same commit and the same SOURCE_DATE_EPOCH always give the same answer.
+    """
+    return min(dates.get((name, version), generated), generated)

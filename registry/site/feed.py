@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from registry.review.diff import history
 from registry.index.build import format_generated
-from registry.site.pages import BuildInfo, version_url
+from registry.layout import version_page
+from registry.site.pages import BuildInfo
 from registry.render.templates import html_environment
 from registry.load.tree import Registry
 
@@ -65,7 +66,7 @@ def render_feed(registry: Registry, info: BuildInfo, site_name: str) -> bytes:
                 title=f"{manifest.title} {manifest.version}",
                 updated=updated,
                 author=site_name,
-                url=version_url(name, manifest.version),
+                url=version_page(name, manifest.version),
                 category=manifest.category,
                 summary=_summary(manifest.description, manifest.tier, diff.old_ref,
                                  len(diff.changes), len(diff.escalations), headlines),

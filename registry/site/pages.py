@@ -25,6 +25,8 @@ from datetime import datetime
 from html import unescape
 from typing import Literal, TypedDict
 
+from registry.layout import server_page, version_page
+from registry.load.history import added_at
 from registry.render.catalog import ServerSummary, catalog_rows
 from registry.load.schema import BUILDERS, CATEGORIES
 from registry.render.templates import html_environment
@@ -61,7 +63,7 @@ class BuildInfo:
     """When each (name, version) was added; missing ones fall back to ``generated``."""
 
     def date_of(self, name: str, version: str) -> datetime:
-        return min(self.dates.get((name, version), self.generated), self.generated)
+        return added_at(self.dates, name, version, self.generated)
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,6 @@ def category_slug(category: str) -> str:
     if not category:
         return UNCATEGORIZED
     return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
-
-
-def server_url(name: str) -> str:
-    return f"servers/{name}/"
-
-
-def version_url(name: str, version: str) -> str:
-    return f"servers/{name}/{version}/"
 
 
 def category_url(category: str) -> str:
@@ -180,10 +174,10 @@ class SitePages:
             specs.append(PageSpec(category_url(category) + "index.md", "category",
                                   category=category))
         for name, versions in self.registry.servers.items():
-            specs.append(PageSpec(server_url(name) + "index.md", "server", name=name))
+            specs.append(PageSpec(server_page(name) + "index.md", "server", name=name))
             for entry in versions:
                 version = entry.manifest.version
-                specs.append(PageSpec(version_url(name, version) + "index.md", "version",
+                specs.append(PageSpec(version_page(name, version) + "index.md", "version",
                                       name=name, version=version))
         return specs
 
@@ -210,7 +204,7 @@ class SitePages:
         """The title, HTML body and table of contents of one page."""
         base = "../" * spec.url.count("/")
         common = {"base": base, "info": self.info, "category_url": category_url,
-                  "server_url": server_url, "version_url": version_url,
+                  "server_url": server_page, "version_url": version_page,
                   "category_slug": category_slug}
         if spec.kind == "home":
             title = "Catalog"
