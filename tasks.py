@@ -61,18 +61,29 @@ def test(c: Context, no_browser: bool = False, k: str = "") -> None:
 @task(
     help={
         "reference": "path of the reference catalog (default ../shared/reference-catalog)",
-        "servers": "size of the synthetic catalog (default 2000)",
-        "site": "also time the site build",
+        "servers": "size of the synthetic lint catalog (default 2000)",
+        "site": "also build sites and measure them (default on)",
+        "large": "also the reference copied 45 times (9,945 servers; about 10 minutes)",
+        "reader": "measure a reader in Chromium (default on)",
+        "preview": "measure registryctl serve (default on)",
+        "report": "also write the report to this file",
     }
 )
-def bench(c: Context, reference: str = "", servers: int = 2000, site: bool = True) -> None:
-    """Time lint, index and site builds on the reference and a synthetic catalog."""
+def bench(
+    c: Context, reference: str = "", servers: int = 2000, site: bool = True, large: bool = False,
+    reader: bool = True, preview: bool = True, report: str = "",
+) -> None:
+    """Measure lint, index, site builds, a reader's cost and the preview; print a report."""
     from benchmarks.bench import run
 
     run(
         reference=Path(reference) if reference else ROOT.parent / "shared" / "reference-catalog",
         synthetic_servers=servers,
         include_site=site,
+        large=large,
+        reader=reader,
+        preview=preview,
+        report_file=Path(report) if report else None,
     )
 
 

@@ -73,9 +73,14 @@ def serve(root: Path, config_file: Path, dev_addr: str, *, open_in_browser: bool
         config.site_url = serve_url
         build(config, serve_url=serve_url, dirty=True)
 
-    server = LiveReloadServer(
-        builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path
-    )
+    class Server(LiveReloadServer):
+        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+            # The /v0.1/ lists are JSON served from .html files: no reload script in them.
+            if b"</body>" not in content:
+                return content
+            return super()._inject_js_into_html(content, epoch)  # type: ignore[no-untyped-call, no-any-return]
+
+    server = Server(builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path)
 
     def error_page(code: int) -> bytes | None:
         page = Path(site_dir) / f"{code}.html"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from registry import rules
 from registry.egress import (
@@ -38,9 +38,6 @@ _NUMBER_LABEL = re.compile(r"^(?:[0-9]+|0[xX][0-9a-fA-F]*)$")
 
 Problem = tuple[Rule, str]
 
-DATA = "registry.lint.data"
-
-
 @dataclass(frozen=True)
 class InternalName:
     """A name (or, with ``suffix``, a domain and everything below it) private to networks."""
@@ -52,7 +49,8 @@ class InternalName:
 
 def _data_lines(filename: str) -> list[tuple[str, str]]:
     """``(entry, comment)`` per non-empty line of one of the lint data files."""
-    text = resources.files(DATA).joinpath(filename).read_text(encoding="utf-8")
+    # Package data beside this module (a wheel installs it unzipped).
+    text = (Path(__file__).parent / "data" / filename).read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines():
         entry, _, comment = line.partition("#")

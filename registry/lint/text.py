@@ -131,7 +131,7 @@ def _all_printable_ascii(value: Any) -> bool:
 
 def unsafe_text_findings(doc: YamlDocument) -> list[Finding]:
     """Invisible, control, unassigned and bidi characters in any string value."""
-    if _all_printable_ascii(doc.data):
+    if doc.plain_ascii or _all_printable_ascii(doc.data):
         return []
     findings = []
     for loc, text in strings(doc.data):

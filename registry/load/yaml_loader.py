@@ -107,6 +107,25 @@ class YamlDocument:
     text: str = ""
     """The decoded source, from which :attr:`marks` are recorded when first needed."""
     _marks: Marks | None = None
+    single_line_values: bool = False
+    """No string value holds a line break (known when the fast pass built the document)."""
+
+    @property
+    def plain_ascii(self) -> bool:
+        """Whether every string value is printable ASCII, read off the source alone.
+
+        True when the text is printable ASCII and newlines without a single
+        backslash, and no value spans lines: then no value holds a control
+        character, and no escape (``"\\u200b"``) can make one. A cheap test
+        that spares walking every value.
+        """
+        text = self.text
+        return (
+            self.single_line_values
+            and text.isascii()
+            and "\\" not in text
+            and _NOT_PLAIN.search(text) is None
+        )
 
     @property
     def marks(self) -> Marks:
@@ -380,22 +399,27 @@ def _event_kinds() -> dict[type, int]:
 _kinds.update(_event_kinds())
 
 
-def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool]:
-    """``(data, empty)`` of the stream's single document, without positions.
+def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool, bool]:
+    """``(data, empty, single_line)`` of the stream's single document, without positions.
+
+    ``single_line``: no string value holds a line break.
 
     Refuses everything :class:`_Builder` refuses (raising :class:`_UnlocatedError`),
     so the marking pass runs only to say where.
     """
     kinds = _kinds
     budget = MAX_EVENTS
+    single_line = True
 
     def node(event: Any, depth: int) -> Any:
-        nonlocal budget
+        nonlocal budget, single_line
         kind = kinds.get(type(event), -1)
         if kind == _SCALAR:
             if event.anchor or event.tag:
                 raise _UnlocatedError
             value = event.value
+            if "\n" in value:
+                single_line = False
             if event.style or (value and value[0] not in _MAYBE_TYPED):
                 return value
             try:
@@ -408,6 +432,8 @@ def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool]:
             items: list[Any] = []
             while True:
                 budget -= 1
+                if budget < 0:
+                    raise _UnlocatedError
                 item = get_event()
                 if kinds.get(type(item)) == _SEQ_END:
                     return items
@@ -439,7 +465,7 @@ def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool]:
     event = get_event()
     kind = kinds.get(type(event))
     if kind == _STREAM_END:
-        return None, True
+        return None, True, True
     if (
         kind != _DOC_START
         or getattr(event, "version", None) is not None
@@ -450,10 +476,11 @@ def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool]:
     get_event()  # DocumentEnd
     if kinds.get(type(get_event())) != _STREAM_END or budget < 0:
         raise _UnlocatedError
-    return data, False
+    return data, False, single_line
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_PLAIN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # all controls but the newline
 
 
 def decode_utf8(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
@@ -524,10 +551,11 @@ def parse_yaml(raw: bytes, path: str) -> tuple[YamlDocument | None, list[Finding
     if text.startswith("\ufeff"):
         text = text[1:]
     marks: Marks | None = None
+    single_line = False
     try:
         if _CParser is None:
             raise _UnlocatedError
-        data, empty = _fast_document(_CParser(text).get_event)
+        data, empty, single_line = _fast_document(_CParser(text).get_event)
     except Exception:  # refused, or not libyaml's to parse: the marking pass decides
         result = _marking_pass(text, path)
         if isinstance(result, Finding):
@@ -539,7 +567,7 @@ def parse_yaml(raw: bytes, path: str) -> tuple[YamlDocument | None, list[Finding
         return None, [
             rules.YAML_NOT_MAPPING.at(path, 1, 1, "", "top level must be a mapping of fields")
         ]
-    return YamlDocument(path, data, text, marks), []
+    return YamlDocument(path, data, text, marks, single_line_values=single_line), []
 
 
 def _yaml_error(path: str, exc: Any) -> Finding:
