@@ -11,14 +11,19 @@ from registry.errors import Finding
 from registry.layout import (
     MANIFESTS,
     MAX_NAME,
-    TOOL_NAME,
     VENDOR_DOMAINS,
     is_digest,
     is_name,
     is_version,
 )
 from registry.lint.hosts import HostPolicy, egress_problems
-from registry.lint.text import env_problem, format_problem, header_problem, unsafe_text_findings
+from registry.lint.text import (
+    env_problem,
+    format_problem,
+    header_problem,
+    tool_name_findings,
+    unsafe_text_findings,
+)
 from registry.load.schema import ENTRYPOINT, SCHEMA_VERSION, Credential, Manifest
 from registry.load.tree import ManifestEntry
 from registry.load.yaml_loader import Loc, YamlDocument
@@ -341,19 +346,7 @@ def _organisation_findings(
 
 
 def _tool_findings(doc: YamlDocument, manifest: Manifest) -> list[Finding]:
-    findings = []
-    names: set[str] = set()
-    for index, tool in enumerate(manifest.tools):
-        loc = ("tools", index, "name")
-        if not TOOL_NAME.fullmatch(tool.name):
-            findings.append(
-                doc.finding(
-                    rules.TOOL_NAME, loc, f"{tool.name!r} must be 1-128 of A-Z a-z 0-9 _ . -"
-                )
-            )
-        if tool.name in names:
-            findings.append(doc.finding(rules.DUPLICATE_TOOL, loc, f"duplicate tool {tool.name}"))
-        names.add(tool.name)
+    findings = tool_name_findings(doc, [tool.name for tool in manifest.tools])
     if not manifest.default_tools:
         findings.append(
             doc.finding(

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from registry import rules
 from registry.errors import Finding
+from registry.layout import TOOL_NAME
 from registry.load.yaml_loader import Loc, YamlDocument
 from registry.rules import Rule
 
@@ -91,6 +92,21 @@ def format_problem(value: str) -> Problem | None:
     if count > 1:
         return (rules.TOKEN_FORMAT, "must contain {token} exactly once")
     return None
+
+
+def tool_name_findings(doc: YamlDocument, names: Sequence[str]) -> list[Finding]:
+    """M010 and M011 for the tool names at ``tools[i].name``, as a manifest or toolspec has them."""
+    findings = []
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        loc = ("tools", index, "name")
+        if not TOOL_NAME.fullmatch(name):
+            message = f"{name!r} must be 1-128 of A-Z a-z 0-9 _ . -"
+            findings.append(doc.finding(rules.TOOL_NAME, loc, message))
+        if name in seen:
+            findings.append(doc.finding(rules.DUPLICATE_TOOL, loc, f"duplicate tool {name}"))
+        seen.add(name)
+    return findings
 
 
 def env_problem(name: str) -> Problem | None:

@@ -9,9 +9,14 @@ from urllib.parse import urlsplit
 from registry import rules
 from registry.egress import host_allowed
 from registry.errors import Finding
-from registry.layout import TOOL_NAME, TOOLSPECS
+from registry.layout import TOOLSPECS
 from registry.lint.hosts import Problem, hostname_problems
-from registry.lint.text import format_problem, header_problem, unsafe_text_findings
+from registry.lint.text import (
+    format_problem,
+    header_problem,
+    tool_name_findings,
+    unsafe_text_findings,
+)
 from registry.load.schema import Manifest, ToolSpecTool
 from registry.load.tree import ToolspecEntry
 from registry.load.yaml_loader import Loc, YamlDocument
@@ -329,17 +334,9 @@ def toolspec_findings(entry: ToolspecEntry, manifest: Manifest | None) -> list[F
     findings += _base_url_findings(doc, ("baseUrl",), spec.baseUrl, manifest)
     findings += _auth_findings(entry, manifest)
     auth_header = spec.auth.header if spec.auth is not None else None
+    findings += tool_name_findings(doc, [tool.name for tool in spec.tools])
     names: dict[str, int] = {}
     for index, tool in enumerate(spec.tools):
-        nloc = ("tools", index, "name")
-        if not TOOL_NAME.fullmatch(tool.name):
-            findings.append(
-                doc.finding(
-                    rules.TOOL_NAME, nloc, f"{tool.name!r} must be 1-128 of A-Z a-z 0-9 _ . -"
-                )
-            )
-        if tool.name in names:
-            findings.append(doc.finding(rules.DUPLICATE_TOOL, nloc, f"duplicate tool {tool.name}"))
         names.setdefault(tool.name, index)
         findings.extend(_tool_findings(doc, index, tool, manifest, auth_header))
     if manifest is not None:
