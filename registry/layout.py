@@ -164,6 +164,33 @@ def version_page(name: str, version: str) -> str:
     return f"servers/{name}/{version}/"
 
 
+# --- the site's data files (fetched by its scripts) ----------------------------------
+
+CATALOG_FACETS_FILE = "catalog/facets.json"
+"""Every server's filter values, coded compactly: the home page filters the whole catalog."""
+
+
+def catalog_rows_file(shard: int) -> str:
+    """``catalog/rows-NNNN.json``: one shard of the catalog's rows, in name order."""
+    return f"catalog/rows-{shard:04d}.json"
+
+
+LOOKUP_MANIFEST_FILE = "search/ids.json"
+"""How many exact-identifier shards there are and how a query picks one."""
+
+
+def lookup_shard_file(shard: int) -> str:
+    """``search/ids/N.json``: the servers each identifier of this shard names."""
+    return f"search/ids/{shard}.json"
+
+
+PAGEFIND_DIR = "pagefind"
+"""The full-text search index (Pagefind's output), at the site root."""
+SERVERS_SITEMAP_FILE = "sitemap-servers.xml"
+"""The server and version pages; ``sitemap.xml`` lists only the pages in the navigation."""
+ROBOTS_FILE = "robots.txt"
+
+
 # --- dist/ ------------------------------------------------------------------------
 
 DIST_DIR = "dist"
@@ -195,6 +222,8 @@ SITE_INDEX_URL_ENV = "GIG_INDEX_URL"
 """The index URL the site's install instructions show (read by mkdocs.yml)."""
 PAGES_REMOTE_ENV = "GIG_PAGES_REMOTE"
 SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
+PYDANTIC_PLUGINS_ENV = "PYDANTIC_DISABLE_PLUGINS"
+"""Set to ``__all__`` by ``registryctl``: no installed package hooks the validation."""
 GITHUB_ACTIONS_ENV = "GITHUB_ACTIONS"
 GITHUB_TOKEN_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 GITHUB_REPOSITORY_ENV = "GITHUB_REPOSITORY"

@@ -147,3 +147,34 @@ def test_stale_catalog_fails_lint(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     factory.write(tmp_path, "CATALOG.md", render_catalog(lint_paths(tmp_path).registry))
     assert main(["lint", "--root", str(tmp_path)]) == 0
+
+
+def test_no_installed_pydantic_plugin_sees_the_validation(tmp_path: Path) -> None:
+    # A package that registers a pydantic plugin: it would see every manifest validated.
+    plugins = tmp_path / "plugins"
+    dist = plugins / "spy-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: spy\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n")
+    seen = tmp_path / "seen"
+    (plugins / "spy_plugin.py").write_text(
+        "import pathlib\n"
+        "class Spy:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        f"        pathlib.Path({str(seen)!r}).write_text('validated')\n"
+        "        return None, None, None\n"
+        "plugin = Spy()\n"
+    )
+    tree = factory.tree(tmp_path / "tree")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(plugins), "HOME": str(tmp_path)}
+    control = subprocess.run(
+        [sys.executable, "-c", "import registry.load.schema"], env=env, cwd=REPO, check=True
+    )
+    assert control.returncode == 0 and seen.exists()  # the spy works when it is allowed
+    seen.unlink()
+    command = [sys.executable, "-c", "import sys; from registry.cli import main; sys.exit(main())"]
+    done = subprocess.run(
+        [*command, "lint", "--root", str(tree)], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert not seen.exists()

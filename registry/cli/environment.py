@@ -3,6 +3,11 @@
 The signing key is *taken*: removed from the process environment before any
 command runs, so no later code (mkdocs, its plugins and templates, a planted
 ``docs/`` link to ``/proc/self/environ``, a git subprocess) can read it.
+
+Pydantic plugins are turned off before the schema is imported: a package
+installed beside the registry cannot observe or change how untrusted
+manifests are validated (and start-up does not scan every installed
+package's entry points for them).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from registry.layout import (
     GITHUB_TOKEN_ENV,
     PAGES_REMOTE_ENV,
     PUBLIC_KEY_ENV,
+    PYDANTIC_PLUGINS_ENV,
     SIGNING_KEY_ENV,
     SIGNING_KEY_ENV_ALIASES,
     SITE_URL_ENV,
@@ -64,7 +70,11 @@ class Environment:
 
 
 def take_environment(environ: MutableMapping[str, str]) -> Environment:
-    """Read the settings from ``environ`` and remove every signing-key variable from it."""
+    """Read the settings from ``environ`` and remove every signing-key variable from it.
+
+    Also sets ``PYDANTIC_DISABLE_PLUGINS=__all__`` in it (see the module's docstring).
+    """
+    environ[PYDANTIC_PLUGINS_ENV] = "__all__"
     keys = [environ.pop(name, "").strip() for name in (SIGNING_KEY_ENV, *SIGNING_KEY_ENV_ALIASES)]
     given = [key for key in keys if key]
 

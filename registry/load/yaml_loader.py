@@ -366,59 +366,34 @@ class _UnlocatedError(Exception):
     """The fast pass refuses; the marking pass says where and why."""
 
 
-_KIND_NAMES = (
-    "ScalarEvent",
-    "SequenceStartEvent",
-    "SequenceEndEvent",
-    "MappingStartEvent",
-    "MappingEndEvent",
-    "AliasEvent",
-    "StreamEndEvent",
-    "DocumentStartEvent",
-)
-_SCALAR, _SEQ, _SEQ_END, _MAP, _MAP_END, _ALIAS, _STREAM_END, _DOC_START = range(8)
-_kinds: dict[type, int] = {}
-"""Event class (PyYAML's or ruamel's) -> one of the kinds above."""
 # Plain scalars starting with anything else are strings under YAML 1.2 core rules.
 _MAYBE_TYPED = frozenset("-+0123456789.~nNtTfF")
-
-
-def _event_kinds() -> dict[type, int]:
-    # Only libyaml's events reach the fast pass; the marking pass reads class names.
-    try:
-        import yaml.events as c_events
-    except ImportError:  # pragma: no cover
-        return {}
-    return {
-        getattr(c_events, name): kind
-        for kind, name in enumerate(_KIND_NAMES)
-        if hasattr(c_events, name)
-    }
-
-
-_kinds.update(_event_kinds())
 
 
 def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool, bool]:
     """``(data, empty, single_line)`` of the stream's single document, without positions.
 
-    ``single_line``: no string value holds a line break.
-
-    Refuses everything :class:`_Builder` refuses (raising :class:`_UnlocatedError`),
-    so the marking pass runs only to say where.
+    ``get_event`` is libyaml's (PyYAML's ``CParser``); ``single_line``: no string
+    value holds a line break. Refuses everything :class:`_Builder` refuses
+    (raising :class:`_UnlocatedError`), so the marking pass runs only to say where.
+    Events are compared by class, the cheapest test: this loop is most of lint's time.
     """
-    kinds = _kinds
+    from yaml import events
+
+    scalar, mapping_end = events.ScalarEvent, events.MappingEndEvent
+    sequence, sequence_end = events.SequenceStartEvent, events.SequenceEndEvent
+    mapping_start = events.MappingStartEvent
     budget = MAX_EVENTS
     single_line = True
 
     def node(event: Any, depth: int) -> Any:
         nonlocal budget, single_line
-        kind = kinds.get(type(event), -1)
-        if kind == _SCALAR:
-            if event.anchor or event.tag:
-                raise _UnlocatedError
+        if event.anchor or event.tag:  # aliases have an anchor too
+            raise _UnlocatedError
+        kind = type(event)
+        if kind is scalar:
             value = event.value
-            if "\n" in value:
+            if single_line and "\n" in value:
                 single_line = False
             if event.style or (value and value[0] not in _MAYBE_TYPED):
                 return value
@@ -426,55 +401,53 @@ def _fast_document(get_event: Callable[[], Any]) -> tuple[Any, bool, bool]:
                 return resolve_plain(value)
             except ValueError:
                 raise _UnlocatedError from None
-        if kind not in (_SEQ, _MAP) or depth > MAX_DEPTH or event.anchor or event.tag:
+        if depth > MAX_DEPTH:
             raise _UnlocatedError
-        if kind == _SEQ:
+        if kind is mapping_start:
+            mapping: dict[str, Any] = {}
+            while True:
+                key = get_event()
+                budget -= 2
+                if type(key) is not scalar:
+                    if type(key) is mapping_end and budget >= 0:
+                        return mapping
+                    raise _UnlocatedError
+                name = key.value
+                if key.anchor or key.tag or budget < 0 or name in mapping:
+                    raise _UnlocatedError
+                if (
+                    not key.style
+                    and name
+                    and name[0] in _MAYBE_TYPED
+                    and not isinstance(_resolve(name, 1, 1), str)
+                ):
+                    raise _UnlocatedError
+                mapping[name] = node(get_event(), depth + 1)
+        if kind is sequence:
             items: list[Any] = []
             while True:
+                item = get_event()
                 budget -= 1
                 if budget < 0:
                     raise _UnlocatedError
-                item = get_event()
-                if kinds.get(type(item)) == _SEQ_END:
+                if type(item) is sequence_end:
                     return items
                 items.append(node(item, depth + 1))
-        mapping: dict[str, Any] = {}
-        while True:
-            budget -= 2
-            if budget < 0:
-                raise _UnlocatedError
-            key = get_event()
-            key_kind = kinds.get(type(key))
-            if key_kind == _MAP_END:
-                return mapping
-            if key_kind != _SCALAR or key.anchor or key.tag:
-                raise _UnlocatedError
-            name = key.value
-            if (
-                not key.style
-                and name
-                and name[0] in _MAYBE_TYPED
-                and not isinstance(_resolve(name, 1, 1), str)
-            ):
-                raise _UnlocatedError
-            if name in mapping:
-                raise _UnlocatedError
-            mapping[name] = node(get_event(), depth + 1)
+        raise _UnlocatedError
 
     get_event()  # StreamStart
     event = get_event()
-    kind = kinds.get(type(event))
-    if kind == _STREAM_END:
+    if type(event) is events.StreamEndEvent:
         return None, True, True
     if (
-        kind != _DOC_START
+        type(event) is not events.DocumentStartEvent
         or getattr(event, "version", None) is not None
         or getattr(event, "tags", None)
     ):
         raise _UnlocatedError
     data = node(get_event(), 0)
     get_event()  # DocumentEnd
-    if kinds.get(type(get_event())) != _STREAM_END or budget < 0:
+    if type(get_event()) is not events.StreamEndEvent or budget < 0:
         raise _UnlocatedError
     return data, False, single_line
 
