@@ -8,7 +8,9 @@ untouched.
 
 ``dist/`` holds ``index.json``, ``index.json.sig`` (only when signed),
 ``CATALOG.md`` and ``site/``, which serves the same ``index.json`` and
-``index.json.sig`` byte for byte at its root. The signing key is used for
+``index.json.sig`` byte for byte at its root, and its search index
+(``site/pagefind/``, :mod:`registry.site.search_index`, run once mkdocs has
+written the pages). The signing key is used for
 one call to :func:`registry.signing.sign_index` and is never written, logged
 or kept.
 
@@ -42,6 +44,7 @@ from registry.lint.runner import lint_paths
 from registry.pipeline import Prepared, prepare
 from registry.render.catalog import catalog_is_stale, render_catalog
 from registry.site.plugin import CatalogPlugin
+from registry.site.search_index import index_site
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ def build_site(
     root: Path,
     strict: bool = True,
 ) -> int:
-    """Run mkdocs in-process into ``site_dir``, handing ``prepared`` to the plugin.
+    """Run mkdocs in-process into ``site_dir``, handing ``prepared`` to the plugin, then
+    index the written site for search.
 
     Returns the number of generated pages. Strict by default: any warning fails.
     """
@@ -122,12 +126,13 @@ def build_site(
                 raise SiteBuildError(f"{config_file}: the gigmcp-catalog plugin is not enabled")
             plugins[0].use(prepared, root=root)
             mkdocs_build(config)
-            return plugins[0].generated_pages
         except MkDocsException as exc:
             details = "".join(f"\n  {message}" for message in collector.messages)
             raise SiteBuildError(f"site build failed: {exc}{details}") from None
         finally:
             mkdocs_logger.removeHandler(collector)
+    index_site(site_dir)
+    return plugins[0].generated_pages
 
 
 def update_catalog(root: Path) -> bool:

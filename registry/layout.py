@@ -164,6 +164,22 @@ def version_page(name: str, version: str) -> str:
     return f"servers/{name}/{version}/"
 
 
+UNCATEGORIZED = "uncategorized"
+"""The category page (and filter value) of servers without a category."""
+
+
+def category_slug(category: str) -> str:
+    """URL segment of a category: ``HR/ATS`` -> ``hr-ats``; none -> ``uncategorized``."""
+    if not category:
+        return UNCATEGORIZED
+    return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
+
+
+def category_page(category: str) -> str:
+    """Site path of a category's page: ``categories/<slug>/``."""
+    return f"categories/{category_slug(category)}/"
+
+
 # --- the site's data files (fetched by its scripts) ----------------------------------
 
 CATALOG_FACETS_FILE = "catalog/facets.json"
@@ -175,13 +191,13 @@ def catalog_rows_file(shard: int) -> str:
     return f"catalog/rows-{shard:04d}.json"
 
 
-LOOKUP_MANIFEST_FILE = "search/ids.json"
+LOOKUP_MANIFEST_FILE = "search-ids.json"
 """How many exact-identifier shards there are and how a query picks one."""
 
 
 def lookup_shard_file(shard: int) -> str:
-    """``search/ids/N.json``: the servers each identifier of this shard names."""
-    return f"search/ids/{shard}.json"
+    """``search-ids/N.json``: the servers each identifier of this shard names."""
+    return f"search-ids/{shard}.json"
 
 
 PAGEFIND_DIR = "pagefind"

@@ -64,10 +64,21 @@ def test_a_tree_of_manifests_only_builds_a_whole_site(installed: Path, tmp_path:
     site = tmp_path / "dist" / "site"
     for page in ("index.html", "servers/acme/index.html", "servers/acme/0.1.0/index.html",
                  "reference/lint-rules/index.html", "assets/gigmcp/catalog.js",
-                 "assets/gigmcp/registry.css", "index.json", "feed.xml"):
+                 "assets/gigmcp/search.js", "assets/gigmcp/registry.css", "index.json",
+                 "feed.xml", "catalog/facets.json", "search-ids.json", "pagefind/pagefind.js"):
         assert (site / page).is_file(), page
     home = (site / "index.html").read_text("utf-8")
-    # The theme override (the feed link) and the plugin's assets come from the package.
+    # The theme overrides (the feed link, the search box) and the plugin's assets come
+    # from the package; the search index from the Pagefind binary the package depends on.
     assert 'type="application/atom+xml"' in home
-    assert "assets/gigmcp/catalog.js" in home
+    assert 'data-gm-search-mode="full"' in home
+    assert "assets/gigmcp/catalog.js" in home and "assets/gigmcp/search.js" in home
+    assert list((site / "pagefind" / "fragment").glob("*.pf_fragment"))
     assert "E003" in (site / "reference/lint-rules/index.html").read_text("utf-8")
+
+
+def test_the_wheel_depends_on_the_search_indexer(installed: Path, tmp_path: Path) -> None:
+    code = ("import importlib.metadata as m; "
+            "print('\\n'.join(m.distribution('gigmcp-registry').requires or []))")
+    requires = _run([str(installed / "python"), "-c", code], tmp_path).splitlines()
+    assert "pagefind[bin]==1.5.2" in [line.replace(" ", "") for line in requires]

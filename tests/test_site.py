@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -19,11 +20,15 @@ from hypothesis import strategies as st
 
 from registry.build import BuildResult, build
 from registry.errors import LintFailed, SiteBuildError
+from registry.layout import LOOKUP_MANIFEST_FILE, catalog_rows_file, lookup_shard_file
 from registry.load.schema import Manifest, Toolspec
 from registry.load.tree import Layout, ManifestEntry, Registry, ToolspecEntry
 from registry.load.yaml_loader import parse_yaml
 from registry.signing import generate_keypair, verify_index
+from registry.site.facets import HOME_ROWS
+from registry.site.lookup import fnv1a32, normalize
 from registry.site.pages import BuildInfo, PageSpec, SitePages, toc_from_html
+from registry.site.search_index import UNUSED, decode, encode
 from tests import factory
 from tests.catalogs import (
     HOSTILE_DESCRIPTION,
@@ -53,8 +58,8 @@ class Built:
         return (self.site / url / "index.html").read_text(encoding="utf-8")
 
 
-def _build(root: Path, dist: Path, key: str | None = None) -> BuildResult:
-    return build(root, dist, signing_key=key, source_date_epoch=EPOCH, now=NOW, site_url=None)
+def _build(root: Path, dist: Path, key: str | None = None, site_url: str | None = None) -> BuildResult:
+    return build(root, dist, signing_key=key, source_date_epoch=EPOCH, now=NOW, site_url=site_url)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +80,26 @@ def unsigned(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 def _files(top: Path) -> Iterator[Path]:
     return (path for path in sorted(top.rglob("*")) if path.is_file())
+
+
+def _indexed(site: Path) -> dict[str, dict[str, object]]:
+    """What Pagefind holds of each indexed page (its fragment), by URL."""
+    pages = {}
+    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(b"pagefind_dcd")
+        fragment = json.loads(raw[len(b"pagefind_dcd"):])
+        pages[fragment["url"]] = fragment
+    return pages
+
+
+def _lookup(site: Path, query: str) -> list[list[object]]:
+    """The exact-identifier hits for ``query``, read the way search.js reads them."""
+    shards = json.loads((site / LOOKUP_MANIFEST_FILE).read_text("utf-8"))["shards"]
+    key = normalize(query)
+    table = json.loads((site / lookup_shard_file(fnv1a32(key) % shards)).read_text("utf-8"))
+    hits: list[list[object]] = table.get(key, [])
+    return hits
 
 
 # --- dist/ ---------------------------------------------------------------------
@@ -119,17 +144,47 @@ def test_every_generated_page_and_file_exists(unsigned: Built) -> None:
                 "servers/clock", "reference/manifest", "reference/toolspec"]:
         assert (unsigned.site / url / "index.html").is_file(), url
     for name in ["feed.xml", "schemas/manifest.schema.json", "schemas/toolspec.schema.json",
-                 "index.json", "sitemap.xml", "search/search_index.json"]:
+                 "index.json", "sitemap.xml", "pagefind/pagefind.js", "pagefind/pagefind-entry.json",
+                 "search-ids.json", "search-ids/0.json", "catalog/facets.json",
+                 catalog_rows_file(0), "assets/gigmcp/search.js"]:
         assert (unsigned.site / name).is_file(), name
+    # Pagefind's own interfaces are not shipped: the site has its own box.
+    assert not [name for name in UNUSED if (unsigned.site / "pagefind" / name).exists()]
+    assert not (unsigned.site / "search/search_index.json").exists()
+    # Without a site URL no sitemap of server pages (it needs absolute URLs), no robots.txt.
+    assert not (unsigned.site / "sitemap-servers.xml").exists()
+    assert not (unsigned.site / "robots.txt").exists()
 
 
 def test_builds_are_reproducible(unsigned: Built, tmp_path: Path) -> None:
+    # The search index included: Pagefind writes its filters in a random order, which the
+    # build puts in order (registry/site/search_index.py).
     again = tmp_path / "dist"
     _build(unsigned.root, again)
     first = {p.relative_to(unsigned.dist): p.read_bytes() for p in _files(unsigned.dist)}
     second = {p.relative_to(again): p.read_bytes() for p in _files(again)}
     assert first.keys() == second.keys()
+    assert any(path.parts[:2] == ("site", "pagefind") for path in first)
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_the_search_index_does_not_depend_on_the_order_pagefind_wrote(
+    unsigned: Built, tmp_path: Path
+) -> None:
+    import shutil
+
+    from registry.site.search_index import canonicalize
+
+    bundle = tmp_path / "pagefind"
+    shutil.copytree(unsigned.site / "pagefind", bundle)
+    before = {p.relative_to(bundle): p.read_bytes() for p in _files(bundle)}
+    for path in sorted((bundle / "filter").glob("*.pf_filter")):
+        name, values = decode(path.read_bytes())  # type: ignore[misc, str-unpack]
+        assert isinstance(values, list)
+        shuffled = [name, list(reversed(values))]  # as another run may write them
+        path.write_bytes(gzip.compress(b"pagefind_dcd" + encode(shuffled)))
+    canonicalize(bundle)
+    assert {p.relative_to(bundle): p.read_bytes() for p in _files(bundle)} == before
 
 
 # --- pages ---------------------------------------------------------------------
@@ -189,21 +244,126 @@ def test_a_version_page_shows_its_entitlement_diff(unsigned: Built) -> None:
     assert "first version of this server" in first
 
 
-def test_search_indexes_server_pages_but_not_version_pages(unsigned: Built) -> None:
-    index = json.loads((unsigned.site / "search/search_index.json").read_text("utf-8"))
-    locations = [doc["location"] for doc in index["docs"]]
-    assert "servers/acme/#tool-delete_item" in locations
-    assert not any(loc.startswith("servers/acme/0.") for loc in locations)
-    def text(name: str) -> str:
-        return " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"]
-                        if doc["location"].startswith(f"servers/{name}/"))
-
-    notes = text("notes")
-    assert "api.notes.example.com" in notes and "search_notes" in notes
-    assert "Full-text search over notes" in notes and "Keeps notes" in notes
-    assert "<code>now</code>" in text("clock")  # a tool without a toolspec: found by name
+def test_search_indexes_server_and_docs_pages_but_not_version_or_home_pages(
+    unsigned: Built,
+) -> None:
+    pages = _indexed(unsigned.site)
+    assert {"/servers/acme/", "/servers/notes/", "/reference/manifest/",
+            "/reference/lint-rules/"} <= set(pages)
+    assert not [url for url in pages if re.match(r"/servers/[^/]+/\d", url)]  # versions
+    assert "/" not in pages  # the home page's rows are the server pages' text again
+    anchors = [anchor["id"] for anchor in pages["/servers/acme/"]["anchors"]]  # type: ignore[attr-defined]
+    assert "tool-delete_item" in anchors  # a tool's section is a result of its own
+    notes = str(pages["/servers/notes/"]["content"])
+    # The fields chosen: name, display name, description, tool names (and what a toolspec
+    # says they do), egress hosts.
+    for text in ("notes", "Notes", "Keeps notes in a notebook service.", "search_notes",
+                 "Full-text search over notes", "api.notes.example.com"):
+        assert text in notes, text
+    assert "now" in str(pages["/servers/clock/"]["content"])  # a tool without a toolspec
     # Boilerplate every page repeats stays out of the index (it would grow it N-fold).
-    assert "GIG_REGISTRY_INDEX_URL" not in notes and "readOnlyHint" not in notes
+    for boilerplate in ("GIG_REGISTRY_INDEX_URL", "readOnlyHint", "exactly this host",
+                        "Egress", "Secrets the gateway", "version 0.1.0", "/v2/search"):
+        assert boilerplate not in notes, boilerplate
+
+
+def test_server_pages_carry_their_filters_and_result_metadata(unsigned: Built) -> None:
+    acme = _indexed(unsigned.site)["/servers/acme/"]
+    assert acme["filters"] == {
+        "kind": ["server"], "category": ["productivity"], "tier": ["sealed"],
+        "auth": ["api_key"], "builder": ["toolpack"], "status": ["planned"],
+        "can": ["read", "destructive"],  # 0.2.0 exposes delete_item by default
+    }
+    meta = acme["meta"]
+    assert isinstance(meta, dict)
+    assert {key: meta[key] for key in ("name", "title", "tier", "auth", "tools", "egress")} == {
+        "name": "acme", "title": "Acme", "tier": "sealed", "auth": "api_key", "tools": "2/3",
+        "egress": "api.acme.example.com *.files.acme.example.com",
+    }
+    assert meta["description"] == "Reads and manages items in an Acme workspace."
+    # The docs are searchable too, without server filters.
+    assert "kind" not in _indexed(unsigned.site)["/reference/manifest/"]["filters"]  # type: ignore[operator]
+
+
+def test_an_exact_name_tool_or_host_is_one_small_lookup(unsigned: Built) -> None:
+    assert _lookup(unsigned.site, "search_notes") == [["notes", "Notes", 4, "tool"]]
+    assert _lookup(unsigned.site, "API.Ledger.example.com") == [["ledger", "Ledger", 3, "host"]]
+    assert _lookup(unsigned.site, "acme") == [["acme", "Acme", 0, "name title"]]
+    both = _lookup(unsigned.site, "delete_item")
+    assert [hit[0] for hit in both] == ["acme", "evil"]
+    # A wildcard's domain is found too; a word that is no identifier is not.
+    assert _lookup(unsigned.site, "files.acme.example.com")[0][0] == "acme"
+    assert _lookup(unsigned.site, "notebook") == []
+    # The row numbers are the servers' places in the catalog's row shards.
+    rows = json.loads((unsigned.site / catalog_rows_file(0)).read_text("utf-8"))
+    assert [row[0] for row in rows] == ["acme", "clock", "evil", "ledger", "notes"]
+
+
+def test_the_lookup_hash_is_fnv1a_32() -> None:
+    # Known FNV-1a vectors; search.js computes the same over the UTF-8 bytes.
+    assert fnv1a32("") == 0x811C9DC5
+    assert fnv1a32("a") == 0xE40C292C
+    assert fnv1a32("foobar") == 0xBF9CF968
+    assert normalize("  Google   Calendar ") == "google calendar"
+
+
+def test_the_catalog_facets_code_every_servers_filters(unsigned: Built) -> None:
+    facets = json.loads((unsigned.site / "catalog/facets.json").read_text("utf-8"))
+    indexed = _indexed(unsigned.site)
+    width = len(facets["facets"])
+    assert facets["rows"] == 5 and len(facets["codes"]) == 5 * width
+    rows = json.loads((unsigned.site / catalog_rows_file(0)).read_text("utf-8"))
+    for number, row in enumerate(rows):
+        decoded = {}
+        for position, facet in enumerate(facets["facets"]):
+            code = facets["alphabet"].index(facets["codes"][number * width + position])
+            values = facets["values"][facet]
+            decoded[facet] = sorted(
+                [v for bit, v in enumerate(values) if code & (1 << bit)]
+                if facet in facets["multi"] else [values[code]]
+            )
+        # The same values as the server page's Pagefind filters (one home: facets.py).
+        filters = indexed[f"/servers/{row[0]}/"]["filters"]
+        assert isinstance(filters, dict)
+        assert decoded == {facet: sorted(filters[facet]) for facet in facets["facets"]}, row[0]
+
+
+def test_sitemap_lists_the_navigation_and_servers_have_their_own(tmp_path: Path) -> None:
+    root = write_site_catalog(tmp_path / "registry")
+    _build(root, tmp_path / "dist", site_url="https://registry.example.org/reg/")
+    site = tmp_path / "dist" / "site"
+    nav = ElementTree.parse(site / "sitemap.xml").getroot()
+    locs = [e.text or "" for e in nav.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://registry.example.org/reg/" in locs
+    assert "https://registry.example.org/reg/reference/manifest/" in locs
+    assert not [loc for loc in locs if "/servers/" in loc]
+    servers = ElementTree.parse(site / "sitemap-servers.xml").getroot()
+    server_locs = [e.text for e in servers.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://registry.example.org/reg/servers/acme/" in server_locs
+    assert "https://registry.example.org/reg/servers/acme/0.2.0/" in server_locs
+    assert len(server_locs) == 11  # 5 servers, 6 versions
+    robots = (site / "robots.txt").read_text("utf-8")
+    assert "Sitemap: https://registry.example.org/reg/sitemap.xml\n" in robots
+    assert "Sitemap: https://registry.example.org/reg/sitemap-servers.xml\n" in robots
+
+
+def test_the_home_page_does_not_grow_with_the_catalog(tmp_path: Path) -> None:
+    sizes = []
+    for servers in (HOME_ROWS + 5, 2 * HOME_ROWS + 10):
+        root = synthetic_catalog(tmp_path / f"r{servers}", servers, tools=1)
+        _build(root, tmp_path / f"d{servers}")
+        site = tmp_path / f"d{servers}" / "site"
+        home = (site / "index.html").read_text("utf-8")
+        assert home.count("<tr data-category=") == HOME_ROWS
+        assert f'data-gm-total="{servers}"' in home
+        category = (site / "categories/dev-tools/index.html").read_text("utf-8")
+        assert category.count("<tr data-category=") == min(HOME_ROWS, -(-servers // 6))
+        sizes.append(len(home.encode()))
+        # ... and the rest of the catalog is in the row shards.
+        rows = [row for shard in sorted((site / "catalog").glob("rows-*.json"))
+                for row in json.loads(shard.read_text("utf-8"))]
+        assert [row[0] for row in rows] == [f"svc{i:05d}" for i in range(servers)]
+    assert abs(sizes[0] - sizes[1]) <= 8  # only the counts it shows have more digits
 
 
 def test_server_pages_stay_out_of_the_navigation(unsigned: Built) -> None:
@@ -220,7 +380,7 @@ def test_a_server_page_does_not_grow_with_the_catalog(tmp_path: Path) -> None:
         root = synthetic_catalog(tmp_path / f"r{servers}", servers)
         _build(root, tmp_path / f"d{servers}")
         sizes.append(len((tmp_path / f"d{servers}/site/servers/svc00001/index.html").read_bytes()))
-    assert sizes[0] == sizes[1]
+    assert abs(sizes[0] - sizes[1]) <= 8  # only the counts it shows have more digits
 
 
 # --- contributor text is inert -------------------------------------------------------
@@ -269,9 +429,15 @@ def test_hostile_manifest_text_renders_inert_everywhere(unsigned: Built) -> None
     assert '<a href="javascript' not in page
 
 
-def test_hostile_text_is_escaped_in_search_index_and_feed(unsigned: Built) -> None:
-    search = (unsigned.site / "search/search_index.json").read_text("utf-8")
-    assert "<script" not in search and "<img" not in search and "<iframe" not in search
+def test_hostile_text_is_data_in_the_search_indexes_and_escaped_in_the_feed(
+    unsigned: Built,
+) -> None:
+    # The indexes hold contributor text as JSON strings, exactly; the scripts put it into
+    # pages as text nodes only (test_our_scripts_insert_no_html, the browser tests).
+    evil = _indexed(unsigned.site)["/servers/evil/"]
+    assert HOSTILE_DISPLAY in str(evil["content"])
+    assert evil["meta"]["description"] == HOSTILE_DESCRIPTION  # type: ignore[index]
+    assert _lookup(unsigned.site, HOSTILE_DISPLAY)[0][:2] == ["evil", HOSTILE_DISPLAY]
     feed = ElementTree.parse(unsigned.site / "feed.xml").getroot()
     titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
     assert f"{HOSTILE_DISPLAY} 0.1.0" in titles
@@ -354,11 +520,26 @@ def test_no_resource_is_loaded_from_another_origin(unsigned: Built) -> None:
     assert problems == []
 
 
+ASSETS = Path(__file__).resolve().parents[1] / "registry" / "site" / "assets"
+
+
 def test_our_own_scripts_name_no_other_origin() -> None:
-    root = Path(__file__).resolve().parents[1]
-    for path in (root / "docs" / "assets").rglob("*"):
-        if path.is_file():
-            assert not re.search(r"https?://", path.read_text("utf-8")), path
+    paths = [path for path in ASSETS.rglob("*") if path.is_file()]
+    assert len(paths) >= 4
+    for path in paths:
+        assert not re.search(r"https?://", path.read_text("utf-8")), path
+
+
+def test_our_scripts_insert_no_html() -> None:
+    # Rows and results are built as elements and text nodes. The one parse of HTML is of
+    # Pagefind's excerpt, into a document that is never shown (no script or image runs
+    # there), and only its text and <mark>s are copied out.
+    for path in sorted((ASSETS / "javascripts").glob("*.js")):
+        text = path.read_text("utf-8")
+        assert "outerHTML" not in text and "insertAdjacentHTML" not in text, path
+        assert "document.write" not in text and "eval(" not in text, path
+        uses = re.findall(r"[\w.]*\.innerHTML\s*=", text)
+        assert uses == (["doc.body.innerHTML ="] if path.name == "search.js" else []), path
 
 
 # --- reference pages, schemas and feed ---------------------------------------------------
@@ -466,7 +647,7 @@ def _plain_config(root: Path) -> Path:
     (root / "mkdocs.yml").write_text(
         "site_name: plain\n"
         "theme:\n  name: material\n"
-        "plugins:\n  - search\n  - gigmcp-catalog\n"
+        "plugins:\n  - gigmcp-catalog\n"
         "nav:\n  - Catalog: index.md\n  - Missing page: not-written-yet.md\n"
         "  - Reference:\n      - reference/manifest.md\n"
     )

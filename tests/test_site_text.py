@@ -10,6 +10,7 @@ text must come out of each output.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import unicodedata
@@ -21,10 +22,12 @@ from typing import Any
 import pytest
 
 from registry.build import build
+from registry.layout import LOOKUP_MANIFEST_FILE, lookup_shard_file
 from registry.lint.manifest import MAX_DESCRIPTION, MAX_DISPLAY_NAME
 from registry.lint.runner import lint_paths
 from registry.lint.text import INVISIBLE_FILLERS, invisible_char
 from registry.lint.toolspec import MAX_TOOL_DESCRIPTION
+from registry.site.lookup import fnv1a32, normalize
 from tests import factory
 
 
@@ -99,14 +102,36 @@ def test_every_text_reaches_its_server_page(built: tuple[Path, list[str]]) -> No
     assert missing == []
 
 
-def test_the_feed_catalog_and_search_index_hold_the_texts(built: tuple[Path, list[str]]) -> None:
+def test_the_feed_and_catalog_hold_the_texts(built: tuple[Path, list[str]]) -> None:
     dist, texts = built
     feed = unescape((dist / "site" / "feed.xml").read_text("utf-8"))
     catalog = unescape((dist / "CATALOG.md").read_text("utf-8"))
-    search = json.loads((dist / "site" / "search" / "search_index.json").read_bytes())
-    searchable = unescape(" ".join(doc["text"] + doc["title"] for doc in search["docs"]))
     for text in texts[1::2][:50]:
         assert text[: MAX_DESCRIPTION - 10] in feed
     for text in texts[::2]:
         assert text[:MAX_DISPLAY_NAME].strip()[:20] in catalog
+
+
+def _fragments(site: Path) -> list[dict[str, Any]]:
+    pages = []
+    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        pages.append(json.loads(raw[len(b"pagefind_dcd"):]))
+    return pages
+
+
+def test_the_search_indexes_hold_the_texts(built: tuple[Path, list[str]]) -> None:
+    dist, texts = built
+    site = dist / "site"
+    # Full text: each tool description (the display names' source) as Pagefind read it.
+    fragments = [page for page in _fragments(site) if page["url"].startswith("/servers/")]
+    searchable = " ".join(page["content"] + page["meta"].get("title", "") for page in fragments)
     assert sum(1 for text in texts[::2] if text[:30] in searchable) > len(texts) // 4
+    # Exact lookup: every display name under its normalized form, in the shard its hash picks.
+    shards = json.loads((site / LOOKUP_MANIFEST_FILE).read_bytes())["shards"]
+    titles = 0
+    for text in texts[::2]:
+        key = normalize(text[:MAX_DISPLAY_NAME])
+        table = json.loads((site / lookup_shard_file(fnv1a32(key) % shards)).read_bytes())
+        titles += any("title" in hit[3] for hit in table.get(key, []))
+    assert titles == len(texts[::2])

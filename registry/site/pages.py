@@ -6,14 +6,19 @@ templates (autoescaped). The mkdocs plugin only places the results.
 
 Pages (all with directory URLs):
 
-- ``index.md``: the whole catalog as a filterable table (in the nav);
-- ``categories/index.md`` (in the nav) and ``categories/<slug>/index.md``;
+- ``index.md``: the catalog's first page of rows, filtered and paged over the
+  whole catalog in the browser from the data files (:mod:`registry.site.facets`);
+- ``categories/index.md`` (in the nav) and ``categories/<slug>/index.md`` (its
+  first page of rows too);
 - ``servers/<name>/index.md``: the latest version (searchable);
 - ``servers/<name>/<version>/index.md``: one version and its entitlement diff
   (left out of search: the latest page already indexes the same text).
 
-Server, version and category pages stay out of the navigation, so a page's
-size does not grow with the catalog.
+Server, version and category pages stay out of the navigation, and no page
+lists every server, so a page's size does not grow with the catalog. Besides
+pages, :class:`SitePages` gives the data files the browser fetches in pieces:
+the catalog's facets and row shards, and the exact-identifier lookup
+(:mod:`registry.site.lookup`).
 """
 
 from __future__ import annotations
@@ -25,18 +30,38 @@ from datetime import datetime
 from html import unescape
 from typing import Literal, TypedDict
 
-from registry.layout import server_page, version_page
+from registry.layout import (
+    UNCATEGORIZED,
+    category_page,
+    category_slug,
+    server_page,
+    version_page,
+)
 from registry.load.history import added_at
 from registry.render.catalog import ServerSummary, catalog_rows
-from registry.load.schema import BUILDERS, CATEGORIES
+from registry.load.schema import CATEGORIES
 from registry.render.templates import html_environment
 from registry.review.diff import history
-from registry.site.views import VersionView, server_view, version_views
+from registry.site.facets import (
+    CAN_LABELS,
+    FACET_LABELS,
+    HOME_ROWS,
+    SHARD_ROWS,
+    catalog_files,
+    filter_options,
+    server_facets,
+)
+from registry.site.lookup import lookup_files
+from registry.site.views import (
+    DefaultEffect,
+    VersionView,
+    default_capabilities,
+    server_view,
+    version_views,
+)
 from registry.load.tree import Registry
 
 PageKind = Literal["home", "server", "version", "categories", "category"]
-
-UNCATEGORIZED = "uncategorized"
 
 
 class TocToken(TypedDict):
@@ -86,7 +111,9 @@ class PageSpec:
 
     @property
     def searchable(self) -> bool:
-        return self.kind != "version"
+        """Indexed for search: not version pages (their latest page holds the same text),
+        not the home page (its rows are server pages' text again)."""
+        return self.kind not in ("version", "home")
 
 
 @dataclass(frozen=True)
@@ -95,17 +122,6 @@ class RenderedPage:
     """Plain text; whoever puts it into HTML escapes it."""
     html: str
     toc: list[TocToken]
-
-
-def category_slug(category: str) -> str:
-    """URL segment of a category: ``HR/ATS`` -> ``hr-ats``; none -> ``uncategorized``."""
-    if not category:
-        return UNCATEGORIZED
-    return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
-
-
-def category_url(category: str) -> str:
-    return f"categories/{category_slug(category)}/"
 
 
 _HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
@@ -133,30 +149,6 @@ def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass(frozen=True)
-class FilterOptions:
-    categories: tuple[str, ...]
-    tiers: tuple[str, ...]
-    auth: tuple[str, ...]
-    builders: tuple[str, ...]
-    statuses: tuple[str, ...]
-
-
-def filter_options(rows: list[ServerSummary]) -> FilterOptions:
-    """The values each home-page filter offers: only those some server has."""
-    categories = {row.category or UNCATEGORIZED for row in rows}
-    auth = {part for row in rows for part in row.auth.split(", ")}
-    builders = {row.builder for row in rows}
-    order = [*CATEGORIES, UNCATEGORIZED]
-    return FilterOptions(
-        categories=tuple(c for c in order if c in categories),
-        tiers=tuple(t for t in ("sealed", "entrusted") if any(r.tier == t for r in rows)),
-        auth=tuple(sorted(auth)),
-        builders=tuple(b for b in BUILDERS if b in builders),
-        statuses=tuple(s for s in ("installable", "planned") if any(r.status == s for r in rows)),
-    )
-
-
 class SitePages:
     """Every generated page of one registry, rendered on demand."""
 
@@ -166,12 +158,22 @@ class SitePages:
         self._rows = catalog_rows(registry)
         self._env = html_environment("registry.site")
         self._histories: dict[str, tuple[VersionView, ...]] = {}
+        self._capabilities: dict[str, tuple[DefaultEffect, ...]] = {
+            name: default_capabilities(registry, versions[-1].manifest)
+            for name, versions in registry.servers.items()
+        }
+
+    def data_files(self) -> dict[str, bytes]:
+        """The files the site's scripts fetch: catalog facets and rows, the identifier lookup."""
+        files = catalog_files(self._rows, self._capabilities)
+        files.update(lookup_files([v[-1].manifest for v in self.registry.servers.values()]))
+        return files
 
     def specs(self) -> list[PageSpec]:
         """All generated pages, in a fixed order."""
         specs = [PageSpec("index.md", "home"), PageSpec("categories/index.md", "categories")]
         for category in self._categories():
-            specs.append(PageSpec(category_url(category) + "index.md", "category",
+            specs.append(PageSpec(category_page(category) + "index.md", "category",
                                   category=category))
         for name, versions in self.registry.servers.items():
             specs.append(PageSpec(server_page(name) + "index.md", "server", name=name))
@@ -180,6 +182,15 @@ class SitePages:
                 specs.append(PageSpec(version_page(name, version) + "index.md", "version",
                                       name=name, version=version))
         return specs
+
+    def server_pages(self) -> list[tuple[str, datetime]]:
+        """Each server and version page's URL, with when its version was added."""
+        pages = []
+        for spec in self.specs():
+            if spec.kind in ("server", "version"):
+                version = spec.version or self.registry.latest(spec.name).manifest.version
+                pages.append((spec.url, self.info.date_of(spec.name, version)))
+        return pages
 
     def versions_of(self, name: str) -> tuple[VersionView, ...]:
         """``name``'s version history with diffs, computed once per server."""
@@ -203,13 +214,16 @@ class SitePages:
     def render(self, spec: PageSpec) -> RenderedPage:
         """The title, HTML body and table of contents of one page."""
         base = "../" * spec.url.count("/")
-        common = {"base": base, "info": self.info, "category_url": category_url,
+        common = {"base": base, "info": self.info, "category_url": category_page,
                   "server_url": server_page, "version_url": version_page,
                   "category_slug": category_slug}
         if spec.kind == "home":
             title = "Catalog"
             html = self._env.get_template("home.html").render(
-                rows=self._rows, options=filter_options(self._rows), **common)
+                rows=self._rows[:HOME_ROWS], total=len(self._rows),
+                installable=sum(1 for row in self._rows if row.status == "installable"),
+                shard_rows=SHARD_ROWS, options=filter_options(self._rows, self._capabilities),
+                facet_labels=FACET_LABELS, can_labels=CAN_LABELS, **common)
         elif spec.kind == "categories":
             title = "Categories"
             groups = [(c, [r for r in self._rows if r.category == c])
@@ -219,7 +233,8 @@ class SitePages:
             title = spec.category or "Uncategorized"
             rows = [r for r in self._rows if r.category == spec.category]
             html = self._env.get_template("category.html").render(
-                category=title, rows=rows, **common)
+                category=title, rows=rows[:HOME_ROWS], total=len(rows),
+                facet_value=spec.category or UNCATEGORIZED, **common)
         else:
             entry = (
                 self.registry.latest(spec.name)
@@ -231,6 +246,7 @@ class SitePages:
             title = entry.manifest.title
             if spec.kind == "version":
                 title = f"{title} {entry.manifest.version}"
+            facets = server_facets(view.summary, self._capabilities.get(spec.name, ()))
             html = self._env.get_template("server.html").render(
-                view=view, latest=spec.kind == "server", **common)
+                view=view, latest=spec.kind == "server", facets=facets, **common)
         return RenderedPage(title=title, html=html, toc=toc_from_html(html))

@@ -12,6 +12,11 @@ reads the environment or the clock. Two ways in:
 
 The plugin brings its own theme overrides, scripts and styles (package data),
 so a tree with nothing but manifests builds the same site as this repository.
+Besides pages it writes the data files the pages' scripts fetch in pieces (the
+catalog's facets and rows, the exact-identifier lookup) and the sitemaps;
+the full-text index is Pagefind's, made after mkdocs by
+:func:`registry.build.build_site` (not by a plain ``mkdocs build`` or the
+preview, whose search box says it answers exact names only).
 Generated HTML pages never pass through Markdown: their content is rendered
 by Jinja2 with autoescaping and replaces the (empty) page body in
 ``on_page_content``, so nothing a contributor writes is read as Markdown,
@@ -44,6 +49,8 @@ from registry.layout import (
     CONTENT_DIRS,
     INDEX_FILE,
     PUBLIC_KEYS_FILE,
+    ROBOTS_FILE,
+    SERVERS_SITEMAP_FILE,
     SIGNATURE_FILE,
     SOURCE_DATE_EPOCH_ENV,
 )
@@ -61,6 +68,7 @@ from registry.site.reference import (
     reference_markdown,
     rules_markdown,
 )
+from registry.site.sitemap import robots, servers_sitemap
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -72,6 +80,7 @@ log = logging.getLogger("mkdocs.plugins.gigmcp")
 PACKAGE = "registry.site"
 ASSETS = {
     "assets/gigmcp/registry.css": "assets/stylesheets/registry.css",
+    "assets/gigmcp/search.js": "assets/javascripts/search.js",
     "assets/gigmcp/catalog.js": "assets/javascripts/catalog.js",
 }
 """Site path -> package-data path of the scripts and styles every page loads."""
@@ -120,12 +129,18 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         self._rendered: dict[str, RenderedPage] = {}
         self._saved_epoch: str | None = None
         self._preview: PreviewState | None = None
+        self._full_search = False
         self.generated_pages = 0
 
-    def use(self, prepared: Prepared, *, root: Path) -> None:
-        """Build from an already linted, indexed and (maybe) signed registry of ``root``."""
+    def use(self, prepared: Prepared, *, root: Path, full_search: bool = True) -> None:
+        """Build from an already linted, indexed and (maybe) signed registry of ``root``.
+
+        ``full_search``: the caller runs Pagefind over the site afterwards (the pages'
+        search box uses it).
+        """
         self._prepared = prepared
         self._given_root = root
+        self._full_search = full_search
 
     def preview(self, state: PreviewState, *, root: Path) -> None:
         """Build as ``registryctl serve``'s preview, remembering ``state`` between builds."""
@@ -190,6 +205,8 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         self._prepared = prepared
         self._site = SitePages(prepared.registry, info)
         self._add_theme_files(config)
+        # What the pages' search box can use (overrides/partials/gm-search.html).
+        config.extra["gigmcp"] = {"search": "full" if self._full_search else "exact"}
         # mkdocs dates the sitemap from SOURCE_DATE_EPOCH: pin it to `generated`.
         self._saved_epoch = os.environ.get(SOURCE_DATE_EPOCH_ENV)
         os.environ[SOURCE_DATE_EPOCH_ENV] = str(int(prepared.generated.timestamp()))
@@ -278,6 +295,12 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
                      "gigmcp-catalog namespace (io.github.OWNER)")
         if prepared.signature is not None:
             generated[SIGNATURE_FILE] = prepared.signature.encode("ascii")
+        generated.update(site.data_files())
+        if site.info.site_url:
+            generated[SERVERS_SITEMAP_FILE] = servers_sitemap(
+                site.info.site_url, site.server_pages()
+            )
+            generated[ROBOTS_FILE] = robots(site.info.site_url)
         unchanged = self._unchanged_pages(site)
         for uri, content in generated.items():
             if files.get_file_from_path(uri) is not None:
@@ -305,6 +328,18 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         if self._preview is not None:
             env.bytecode_cache = self._preview.templates
         return env
+
+    def on_template_context(
+        self, context: Any, /, *, template_name: str, config: MkDocsConfig
+    ) -> Any:
+        if template_name == "sitemap.xml" and self._specs:
+            # Only the navigation's pages: see registry/site/sitemap.py.
+            context["pages"] = [
+                file for file in context["pages"]
+                if (spec := self._specs.get(file.src_uri)) is None
+                or spec.kind not in ("server", "version")
+            ]
+        return context
 
     # --- pages ----------------------------------------------------------------
 

@@ -217,15 +217,24 @@ def version_views(
 
 DefaultEffect = SideEffect | Literal["undeclared"]
 
+DEFAULT_EFFECTS: tuple[DefaultEffect, ...] = (*SIDE_EFFECTS, "undeclared")
+"""Every value of :data:`DefaultEffect`, in the order pages show them."""
+
 
 def default_effects(tools: tuple[ToolView, ...]) -> tuple[tuple[DefaultEffect, int], ...]:
     """How many default tools read, write, delete, or do what only their code says."""
-    effects: tuple[DefaultEffect, ...] = (*SIDE_EFFECTS, "undeclared")
-    counts: dict[DefaultEffect, int] = dict.fromkeys(effects, 0)
+    counts: dict[DefaultEffect, int] = dict.fromkeys(DEFAULT_EFFECTS, 0)
     for tool in tools:
         if tool.default:
             counts[tool.side_effect or "undeclared"] += 1
     return tuple((effect, count) for effect, count in counts.items() if count)
+
+
+def default_capabilities(registry: Registry, manifest: Manifest) -> tuple[DefaultEffect, ...]:
+    """What ``manifest``'s default tools can do (the catalog's "default tools can" filter)."""
+    entry = registry.toolspec_for(manifest)
+    tools = tool_views(manifest, entry.toolspec if entry else None)
+    return tuple(effect for effect, _ in default_effects(tools))
 
 
 def server_view(

@@ -8,6 +8,7 @@ test leaves a screenshot in test-results/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from registry.build import build
-from tests.catalogs import write_site_catalog
+from tests.catalogs import synthetic_catalog, write_site_catalog
 from tests.loopback import serve_directory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,15 +31,31 @@ CHROMIUM_ARGS = [
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
+LARGE_CATALOG = 130
+"""Servers of the large site: more than two pages of the catalog (50 rows each)."""
+
+
+def _served_build(base: Path, root: Path) -> Iterator[str]:
+    # Served first, built second: the site knows its own URL (its sitemap, which the
+    # theme's instant navigation reads, lists absolute URLs).
+    with serve_directory(base / "dist" / "site") as url:
+        build(root, base / "dist", signing_key=None, source_date_epoch="1767225600",
+              now=datetime(2026, 1, 1, tzinfo=UTC), site_url=url + "/")
+        yield url + "/"
+
+
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fixture catalog's site, built once and served on 127.0.0.1."""
     base = tmp_path_factory.mktemp("browser-site")
-    root = write_site_catalog(base / "registry")
-    build(root, base / "dist", signing_key=None, source_date_epoch="1767225600",
-          now=datetime(2026, 1, 1, tzinfo=UTC), site_url=None)
-    with serve_directory(base / "dist" / "site") as url:
-        yield url + "/"
+    yield from _served_build(base, write_site_catalog(base / "registry"))
+
+
+@pytest.fixture(scope="session")
+def large_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A synthetic catalog of :data:`LARGE_CATALOG` servers, built once and served."""
+    base = tmp_path_factory.mktemp("browser-large-site")
+    yield from _served_build(base, synthetic_catalog(base / "registry", LARGE_CATALOG))
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +87,21 @@ class Watched:
         self.page.goto(self.origin + path)
         self.page.wait_for_load_state("networkidle")
 
+    def search(self, query: str) -> Any:
+        """Open the header's search with its key, type ``query``; the results once shown."""
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+        self.page.keyboard.press("/")
+        self.page.locator("#gm-search-input").press_sequentially(query, delay=20)
+        done = f"#gm-search-results[data-gm-state=done][data-gm-query={json.dumps(query)}]"
+        self.page.locator(done).wait_for(state="attached", timeout=15_000)
+        return self.page.locator("#gm-search-results a.md-search-result__link")
+
+    def catalog_view(self, search: str = "?") -> Any:
+        """The catalog's rows once the view of the query string ``search`` is rendered."""
+        ready = f'table[data-gm-catalog][data-gm-ready="{search}"]'
+        self.page.locator(ready).wait_for(state="attached", timeout=15_000)
+        return self.page.locator("table[data-gm-catalog] tbody tr")
+
     def assert_clean(self) -> None:
         assert self.off_origin == [], "requests left the site's origin"
         assert self.console_errors == [], "console errors"
@@ -83,7 +115,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _open(browser: Any, site_url: str, request: pytest.FixtureRequest,
+def open_watched(browser: Any, site_url: str, request: pytest.FixtureRequest,
           viewport: dict[str, int]) -> Iterator[Watched]:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -116,9 +148,14 @@ def _open(browser: Any, site_url: str, request: pytest.FixtureRequest,
 
 @pytest.fixture
 def page(browser: Any, site_url: str, request: pytest.FixtureRequest) -> Iterator[Watched]:
-    yield from _open(browser, site_url, request, {"width": 1280, "height": 900})
+    yield from open_watched(browser, site_url, request, {"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def phone(browser: Any, site_url: str, request: pytest.FixtureRequest) -> Iterator[Watched]:
-    yield from _open(browser, site_url, request, {"width": 390, "height": 844})
+    yield from open_watched(browser, site_url, request, {"width": 390, "height": 844})
+
+
+@pytest.fixture
+def large(browser: Any, large_site_url: str, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    yield from open_watched(browser, large_site_url, request, {"width": 1280, "height": 900})
