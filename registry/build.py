@@ -42,6 +42,7 @@ from registry.layout import (
 )
 from registry.lint.runner import lint_paths
 from registry.pipeline import Prepared, prepare
+from registry.progress import Progress, silent
 from registry.render.catalog import catalog_is_stale, render_catalog
 from registry.site.plugin import CatalogPlugin
 from registry.site.search_index import index_site
@@ -99,12 +100,15 @@ def build_site(
     site_url: str | None,
     root: Path,
     strict: bool = True,
+    progress: Progress | None = None,
 ) -> int:
     """Run mkdocs in-process into ``site_dir``, handing ``prepared`` to the plugin, then
     index the written site for search.
 
     Returns the number of generated pages. Strict by default: any warning fails.
+    ``progress`` hears the stages and the pages written.
     """
+    progress = progress or silent()
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -124,13 +128,14 @@ def build_site(
             plugins = [p for p in config.plugins.values() if isinstance(p, CatalogPlugin)]
             if not plugins:
                 raise SiteBuildError(f"{config_file}: the gigmcp-catalog plugin is not enabled")
-            plugins[0].use(prepared, root=root)
+            plugins[0].use(prepared, root=root, progress=progress)
             mkdocs_build(config)
         except MkDocsException as exc:
             details = "".join(f"\n  {message}" for message in collector.messages)
             raise SiteBuildError(f"site build failed: {exc}{details}") from None
         finally:
             mkdocs_logger.removeHandler(collector)
+    progress.stage("search index")
     index_site(site_dir)
     return plugins[0].generated_pages
 
@@ -171,11 +176,15 @@ def build(
     now: datetime,
     site_url: str | None,
     config_file: Path | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """The main job: everything into ``out`` (normally ``dist/``), atomically.
 
-    ``config_file`` defaults to :func:`site_config` of ``root``.
+    ``config_file`` defaults to :func:`site_config` of ``root``; ``progress`` hears each
+    stage (lint and index, pages, search index) and the pages written.
     """
+    progress = progress or silent()
+    progress.stage("lint, index and sign")
     prepared = prepare(
         root, signing_key=signing_key, source_date_epoch=source_date_epoch, now=now
     )
@@ -190,8 +199,10 @@ def build(
         pages = build_site(
             prepared, staging / SITE_DIR,
             config_file=config_file or site_config(root), site_url=site_url, root=root,
+            progress=progress,
         )
         _swap_in(staging, out)
+        progress.finish()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -8,6 +8,7 @@ import pytest
 
 from registry.cli import main
 from registry.load.tree import Layout, load_registry
+from registry.progress import Progress
 from registry.render.catalog import render_catalog
 from registry.signing import generate_keypair, verify_index
 from tests import factory
@@ -75,3 +76,36 @@ def test_dist_is_readable_by_others_like_any_folder(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "dist").stat().st_mode) == 0o755
+
+
+def test_build_reports_its_stages_on_stderr_unless_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = factory.tree(tmp_path / "registry")
+    assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist")]) == 0
+    out, err = capsys.readouterr()
+    stages = [line.split(",")[0] for line in err.splitlines() if line.startswith("build: ")]
+    assert stages[0] == "build: lint"
+    assert stages[1].startswith("build: pages (") and stages[2:] == [
+        "build: search index", "build: done"
+    ]
+    assert "build:" not in out  # results on stdout, progress on stderr
+    assert main(["build", "-q", "--root", str(root), "--out", str(tmp_path / "dist")]) == 0
+    assert "build:" not in capsys.readouterr().err
+
+
+def test_progress_counts_the_pages_of_a_stage_at_most_once_per_interval() -> None:
+    lines: list[str] = []
+    now = [100.0]
+    progress = Progress(lines.append, interval=5.0, clock=lambda: now[0])
+    progress.stage("pages", 12)
+    for _ in range(12):
+        now[0] += 1.0
+        progress.advance()
+    progress.finish()
+    assert lines == [
+        "build: pages (12), 0 s\n",
+        "build: pages 5/12, 5 s\n",
+        "build: pages 10/12, 10 s\n",
+        "build: done, 12 s\n",
+    ]

@@ -33,6 +33,7 @@ def run_build(args: argparse.Namespace, env: Environment) -> int:
     from datetime import UTC, datetime
 
     from registry.build import build
+    from registry.progress import Progress
 
     root: Path = args.root
     try:
@@ -44,6 +45,7 @@ def run_build(args: argparse.Namespace, env: Environment) -> int:
             now=datetime.now(UTC),
             site_url=args.site_url or env.site_url,
             config_file=args.config,
+            progress=None if args.quiet else Progress(err),
         )
     except LintFailed as failed:
         _print_findings(failed, env)
@@ -108,6 +110,8 @@ def add_parsers(sub: Subparsers) -> None:
     build.add_argument("--config", type=Path, default=None, metavar="MKDOCS_YML",
                        help=f"site configuration (default ROOT/{SITE_CONFIG}, else the "
                        "package's own)")
+    build.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress lines on standard error (stage, pages, elapsed)")
     build.set_defaults(func=run_build)
 
     catalog = sub.add_parser("catalog", help=f"regenerate {CATALOG_FILE} from the manifests")

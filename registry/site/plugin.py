@@ -55,6 +55,7 @@ from registry.layout import (
     SOURCE_DATE_EPOCH_ENV,
 )
 from registry.pipeline import Prepared, prepare, unloaded
+from registry.progress import Progress, silent
 from registry.signing import trusted_keys
 from registry.site.feed import FEED_FILE, render_feed
 from registry.site.pages import BuildInfo, PageSpec, RenderedPage, SitePages
@@ -130,17 +131,26 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
         self._saved_epoch: str | None = None
         self._preview: PreviewState | None = None
         self._full_search = False
+        self._progress = silent()
         self.generated_pages = 0
 
-    def use(self, prepared: Prepared, *, root: Path, full_search: bool = True) -> None:
+    def use(
+        self,
+        prepared: Prepared,
+        *,
+        root: Path,
+        full_search: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
         """Build from an already linted, indexed and (maybe) signed registry of ``root``.
 
         ``full_search``: the caller runs Pagefind over the site afterwards (the pages'
-        search box uses it).
+        search box uses it). ``progress`` hears how many pages are written.
         """
         self._prepared = prepared
         self._given_root = root
         self._full_search = full_search
+        self._progress = progress or silent()
 
     def preview(self, state: PreviewState, *, root: Path) -> None:
         """Build as ``registryctl serve``'s preview, remembering ``state`` between builds."""
@@ -320,6 +330,7 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
             files.append(file)
         self.generated_pages = len(self._specs) + len(REFERENCE_PAGES)
         config.nav = _prune_nav(config.nav, files)
+        self._progress.stage("pages", len(files.documentation_pages()))
         return files
 
     def on_env(
@@ -375,6 +386,10 @@ class CatalogPlugin(BasePlugin[CatalogConfig]):  # type: ignore[no-untyped-call]
             return html
         page.toc = get_toc(rendered.toc)
         return rendered.html
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        self._progress.advance()
+        return output
 
     # --- serve ------------------------------------------------------------------
 
