@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,8 +42,18 @@ def _plugin(config: Any, config_file: Path) -> CatalogPlugin:
     return plugins[0]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(root: Path, config_file: Path, dev_addr: str, *, open_in_browser: bool = False) -> None:
-    """Build ``root``'s site into a temporary folder and serve it until interrupted."""
+    """Build ``root``'s site into a temporary folder and serve it until interrupted.
+
+    ``SIGTERM`` (a supervisor, a test) stops it as Ctrl-C does: the temporary
+    folders are removed either way.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.livereload import LiveReloadServer, _serve_url

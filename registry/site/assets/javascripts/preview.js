@@ -24,12 +24,20 @@
     document.body.appendChild(box);
   }
 
+  var latest = 0;
+
+  // Checks can overlap (the first page view, then instant navigation's first emission):
+  // only the latest one's answer is shown, and there is never more than one box.
   function check() {
-    var old = document.getElementById("gm-preview-errors");
-    if (old) { old.remove(); }
+    var mine = ++latest;
     fetch(status, { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (report) { if (report && !report.ok) { overlay(report); } })
+      .then(function (report) {
+        if (mine !== latest) { return; }
+        var old = document.getElementById("gm-preview-errors");
+        if (old) { old.remove(); }
+        if (report && !report.ok) { overlay(report); }
+      })
       .catch(function () { /* the preview is restarting */ });
   }
 
