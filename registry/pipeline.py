@@ -55,7 +55,8 @@ def prepare(
         raise LintFailed(result.findings)
     registry = result.registry
     generated = generated_time(source_date_epoch, now)
-    index = build_index((entry.manifest for entry in registry.manifests), generated)
+    index = build_index((entry.manifest for entry in registry.manifests), generated,
+                        memo=cache.encoded if cache is not None else None)
     signature = sign_index(index, signing_key) if signing_key else None
     return Prepared(
         registry=registry,

@@ -43,6 +43,13 @@ class Struct:
     fields: tuple[Field, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """JSON this encoder already wrote (Go's ``json.RawMessage`` of compact JSON), as is."""
+
+    text: str
+
+
 _ESCAPES: dict[str, str] = {
     '"': '\\"',
     "\\": "\\\\",
@@ -74,7 +81,7 @@ def quote(text: str) -> str:
 
 def is_empty(value: object) -> bool:
     """Go's ``omitempty`` test: false, 0, empty string, empty slice or map."""
-    if isinstance(value, Struct):
+    if isinstance(value, Struct | Raw):
         return False
     if isinstance(value, bool | int | str | list | tuple | dict):
         return not value
@@ -89,6 +96,8 @@ def _encode(value: object, out: list[str]) -> None:
         out.append("true" if value else "false")
     elif isinstance(value, int):
         out.append(str(value))
+    elif isinstance(value, Raw):
+        out.append(value.text)
     elif isinstance(value, Struct):
         out.append("{")
         first = True
@@ -131,7 +140,8 @@ def marshal(value: object) -> bytes:
     """The bytes Go's ``json.Marshal`` writes for ``value``.
 
     ``value`` is built from ``str``, ``bool``, ``int``, ``None``, lists/tuples
-    (Go slices), ``dict`` with ``str`` keys (Go maps) and :class:`Struct`.
+    (Go slices), ``dict`` with ``str`` keys (Go maps), :class:`Struct` and
+    :class:`Raw` (JSON this function wrote before).
     """
     out: list[str] = []
     _encode(value, out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from registry import rules
@@ -50,8 +51,33 @@ def build_recipes(root: Path) -> frozenset[str] | None:
     )
 
 
-def lint_registry(registry: Registry, *, recipes: frozenset[str] | None = None) -> list[Finding]:
-    """Rules over an already loaded registry (pure)."""
+_Memo = dict[str, tuple[object, object, tuple[Finding, ...]]]
+
+
+def _memoized(
+    memo: _Memo | None, path: str, subject: object, context: object,
+    run: Callable[[], list[Finding]],
+) -> list[Finding]:
+    """``run()``, or its findings of the last lint when ``subject`` is the same object (a
+    preview's unchanged file) and ``context`` is equal (identical, for a manifest)."""
+    if memo is None:
+        return run()
+    kept = memo.get(path)
+    if kept is not None and kept[0] is subject and (kept[1] is context or kept[1] == context):
+        return list(kept[2])
+    found = run()
+    memo[path] = (subject, context, tuple(found))
+    return found
+
+
+def lint_registry(
+    registry: Registry, *, recipes: frozenset[str] | None = None, memo: _Memo | None = None
+) -> list[Finding]:
+    """Rules over an already loaded registry (pure).
+
+    ``memo`` (a preview's :attr:`LoadCache.rules`) keeps each file's per-file findings
+    between lints; the registry-wide rules always run.
+    """
     policy = HostPolicy(
         denylist=tuple(entry for entry, _ in registry.denylist),
         wildcard_exceptions=tuple(entry for entry, _ in registry.wildcard_exceptions),
@@ -59,10 +85,13 @@ def lint_registry(registry: Registry, *, recipes: frozenset[str] | None = None) 
     )
     findings: list[Finding] = []
     for entry in registry.manifests:
-        findings.extend(manifest_findings(entry, policy))
+        findings.extend(_memoized(memo, entry.path, entry, policy,
+                                  partial(manifest_findings, entry, policy)))
     for spec in registry.toolspecs:
         pair = registry.manifest(spec.toolspec.name, spec.toolspec.version)
-        findings.extend(toolspec_findings(spec, pair.manifest if pair else None))
+        paired = pair.manifest if pair else None
+        findings.extend(_memoized(memo, spec.path, spec, paired,
+                                  partial(toolspec_findings, spec, paired)))
     findings.extend(registry_findings(registry, recipes=recipes))
     return findings
 
@@ -78,7 +107,8 @@ def lint_paths(
     """Load ``root`` (or an explicit ``layout``) and return every finding."""
     layout = layout or Layout.of_root(root)
     registry, findings = load_registry(layout, cache)
-    findings.extend(lint_registry(registry, recipes=build_recipes(layout.root)))
+    findings.extend(lint_registry(registry, recipes=build_recipes(layout.root),
+                                  memo=cache.rules if cache is not None else None))
     findings.extend(
         rules.STRAY_FILE.at(path, 1, 1, "", "only <name>/<version>.yaml files belong here")
         for path in registry.stray_files

@@ -233,6 +233,11 @@ class LoadCache:
     entries: dict[tuple[str, bool], tuple[tuple[int, int, int], Loaded]] = field(
         default_factory=dict
     )
+    rules: dict[str, tuple[object, object, tuple[Finding, ...]]] = field(default_factory=dict)
+    """Per file, what lint's per-file rules found, with the two objects they were run on
+    (the entry above and its policy or paired manifest): reused while both are the same."""
+    encoded: dict[str, tuple[Manifest, str]] = field(default_factory=dict)
+    """Per manifest ref, its JSON inside ``index.json`` (see ``build_index``)."""
 
 
 def _load_entry(path: Path, shown: str, *, toolspecs: bool) -> Loaded:
