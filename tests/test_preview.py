@@ -136,3 +136,34 @@ def test_a_build_outside_the_preview_has_no_preview_files(tmp_path: Path) -> Non
     site = tmp_path / "dist" / "site"
     assert not (site / STATUS_FILE).exists()
     assert "preview.js" not in (site / "index.html").read_text("utf-8")
+
+
+def test_the_preview_hears_writes_to_the_tree_but_not_its_own_reads(tmp_path: Path) -> None:
+    import threading
+
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    from registry.preview import change_observer
+
+    manifest = factory.write_manifest(tmp_path, factory.manifest())
+    heard: list[str] = []
+    event = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, happened: FileSystemEvent) -> None:
+            if not happened.is_directory:
+                heard.append(happened.event_type)
+                event.set()
+
+    observer = change_observer()
+    observer.schedule(Handler(), str(tmp_path / "manifests"), recursive=True)
+    observer.start()
+    try:
+        manifest.read_bytes()  # what every build does: no rebuild for it
+        assert not event.wait(1.0), heard
+        manifest.write_text(manifest.read_text("utf-8") + "\n", "utf-8")
+        assert event.wait(10.0), "a save was not heard"
+        assert set(heard) <= {"modified", "created", "deleted", "moved"}
+    finally:
+        observer.stop()
+        observer.join(timeout=10)
