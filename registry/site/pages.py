@@ -222,7 +222,7 @@ class SitePages:
             html = self._env.get_template("home.html").render(
                 rows=self._rows[:HOME_ROWS], total=len(self._rows),
                 installable=sum(1 for row in self._rows if row.status == "installable"),
-                shard_rows=SHARD_ROWS, options=filter_options(self._rows, self._capabilities),
+                shard_rows=SHARD_ROWS, page_rows=HOME_ROWS, options=filter_options(self._rows, self._capabilities),
                 facet_labels=FACET_LABELS, can_labels=CAN_LABELS, **common)
         elif spec.kind == "categories":
             title = "Categories"

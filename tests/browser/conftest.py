@@ -32,7 +32,7 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 LARGE_CATALOG = 130
-"""Servers of the large site: more than two pages of the catalog (50 rows each)."""
+"""Servers of the large site: several pages of the catalog (HOME_ROWS rows each)."""
 
 
 def _served_build(base: Path, root: Path) -> Iterator[str]:

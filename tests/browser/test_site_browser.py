@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.site.facets import HOME_ROWS
 from tests.browser.conftest import LARGE_CATALOG, Watched
 
 pytestmark = pytest.mark.browser
@@ -112,12 +113,13 @@ def test_filters_narrow_the_table_and_are_kept_in_the_url(page: Watched) -> None
 def test_filters_and_pages_cover_a_catalog_larger_than_the_first_page(large: Watched) -> None:
     large.goto("")
     rows = large.catalog_view()
-    assert rows.count() == 50 and _names(rows)[0] == "svc00000"
+    assert rows.count() == HOME_ROWS and _names(rows)[0] == "svc00000"
     assert large.page.locator("output[name=count]").inner_text() == f"{LARGE_CATALOG} servers"
     pager = large.page.locator("[data-gm-pager]")
-    assert "page 1 of 3" in pager.inner_text()
+    assert f"page 1 of {-(-LARGE_CATALOG // HOME_ROWS)}" in pager.inner_text()
     pager.locator("button", has_text="Next").click()
-    assert _names(large.catalog_view("?page=2"))[:2] == ["svc00050", "svc00051"]
+    second = _names(large.catalog_view("?page=2"))
+    assert second[:2] == [f"svc{HOME_ROWS:05d}", f"svc{HOME_ROWS + 1:05d}"]
     # A filter answers over the whole catalog, not only the rows in the HTML.
     large.goto("?category=comms")
     names = _names(large.catalog_view("?category=comms"))
@@ -131,7 +133,7 @@ def test_filters_and_pages_cover_a_catalog_larger_than_the_first_page(large: Wat
     form.locator("select[name=category]").select_option("finance")
     assert large.catalog_view("?q=svc00121&category=finance").count() == 0
     large.goto("?can=read&page=3")
-    assert _names(large.catalog_view("?can=read&page=3"))[0] == "svc00100"
+    assert _names(large.catalog_view("?can=read&page=3"))[0] == f"svc{2 * HOME_ROWS:05d}"
     large.assert_clean()
 
 
@@ -149,7 +151,7 @@ def test_rows_rendered_in_the_browser_match_the_pages_own(large: Watched) -> Non
     built = large.catalog_view().evaluate_all(ROW_FACTS)
     large.goto("?tier=sealed")  # every server: the same first page, from the row files
     rendered = large.catalog_view("?tier=sealed").evaluate_all(ROW_FACTS)
-    assert len(built) == 50 and rendered == built
+    assert len(built) == HOME_ROWS and rendered == built
     assert built[1][6][1].endswith("/categories/comms/")
     large.assert_clean()
 

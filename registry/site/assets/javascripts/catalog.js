@@ -1,7 +1,7 @@
 /* Gig'MCP registry: the catalog table of the home page, filtered and paged over the whole
  * catalog without loading it. Self-hosted, no dependencies.
  *
- * - No filter, page 1: the rows the page's HTML already holds (the first 50).
+ * - No filter, page 1: the rows the page's HTML already holds (its first page).
  * - Filters (category, tier, auth, builder, status, what the default tools can do) and
  *   pages: catalog/facets.json (a few bytes per server) picks the rows, then only the
  *   catalog/rows-NNNN.json shards holding the page's rows are fetched.
@@ -15,7 +15,6 @@
   "use strict";
 
   var FIELDS = ["category", "tier", "auth", "builder", "status", "can"];
-  var PER_PAGE = 50;
   var facetsFile = null; // promise of catalog/facets.json
   var shards = {};       // shard url -> promise of its rows
 
@@ -92,6 +91,7 @@
     var root = new URL(form.getAttribute("data-gm-base") || "./", location.href);
     var total = parseInt(form.getAttribute("data-gm-total"), 10);
     var shardRows = parseInt(form.getAttribute("data-gm-shard-rows"), 10);
+    var PER_PAGE = parseInt(form.getAttribute("data-gm-page-rows"), 10);
     var body = table.tBodies[0];
     var firstPage = Array.prototype.slice.call(body.rows); // page 1 of the whole catalog
     var empty = document.querySelector("[data-gm-empty]");
@@ -241,10 +241,16 @@
         if (mine !== latest) {
           return; // a newer view is being worked out
         }
-        body.textContent = "";
-        (view.rows === null ? firstPage : view.rows.map(function (row) {
+        var shown = view.rows === null ? firstPage : view.rows.map(function (row) {
           return rowElement(row, root);
-        })).forEach(function (row) { body.appendChild(row); });
+        });
+        var same = shown.length === body.rows.length && shown.every(function (row, index) {
+          return body.rows[index] === row;
+        });
+        if (!same) { // the first view of the page keeps its own rows: no second layout
+          body.textContent = "";
+          shown.forEach(function (row) { body.appendChild(row); });
+        }
         count.value = filtered ? view.matches + " of " + total + " servers" : total + " servers";
         if (empty) {
           empty.hidden = view.matches !== 0;
