@@ -226,7 +226,8 @@ def bench_reader(report: Reporter, builds: Sequence[Built]) -> None:
                     median = _median(visits)
                     rank = next((i + 1 for i, link in enumerate(links) if expect in link), 0)
                     kilobytes = median.bytes / 1000
+                    early = " (shown while typing)" if median.seconds == 0 else ""
                     report.say(f"reader {build.servers:6d} search {label:12} {query!r:18}: "
-                               f"{median.seconds:.2f}s, page + search {kilobytes:.0f} KB, "
+                               f"{median.seconds:.2f}s{early}, page + search {kilobytes:.0f} KB, "
                                f"rank {rank}  {_verdict(median, SEARCH_GOAL)}")
                 browser.browser.close()
