@@ -7,17 +7,14 @@ page (or the preview's status file) shows it.
 
 from __future__ import annotations
 
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from tests import catalogs
+from tests.loopback import get_text, registryctl_serve
 
 
 class Reporter(Protocol):
@@ -29,17 +26,6 @@ class Reporter(Protocol):
 GOALS_SECONDS = {1: 2.0, 9: 5.0}
 SERVER = "ably"
 MANIFEST = f"manifests/{SERVER}/0.1.0.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
-        return str(response.read().decode("utf-8", "replace"))
 
 
 def _until(check: Callable[[], bool], limit: float) -> float:
@@ -61,18 +47,13 @@ def bench_preview(report: Reporter, reference: Path, tmp: Path, copies: list[int
 
 
 def _measure(report: Reporter, root: Path, servers: int) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    status = f"{base}/assets/gigmcp/preview.json"
-    command = [str(Path(sys.executable).with_name("registryctl")), "serve", "--root",
-               str(root), "--dev-addr", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        report.figure(f"preview {servers} first build",
-                      _until(lambda: "<html" in _get(f"{base}/"), 1800))
+    start = time.perf_counter()
+    with registryctl_serve(root) as base:
+        report.figure(f"preview {servers} first build", time.perf_counter() - start)
+        status = f"{base}assets/gigmcp/preview.json"
         manifest = root / MANIFEST
         original = manifest.read_text(encoding="utf-8")
-        page = f"{base}/servers/{SERVER}/"
+        page = f"{base}servers/{SERVER}/"
         edits: list[float] = []
         broken: list[float] = []
         fixed: list[float] = []
@@ -81,18 +62,15 @@ def _measure(report: Reporter, root: Path, servers: int) -> None:
             manifest.write_text(f"{original}description: {marker}\n", encoding="utf-8")
 
             def shows_marker(text: str = marker) -> bool:
-                return text in _get(page)
+                return text in get_text(page)
 
             edits.append(_until(shows_marker, 120))
             manifest.write_text(original.replace("tier: sealed", "tier: nope"), "utf-8")
-            broken.append(_until(lambda: '"ok": false' in _get(status), 120))
+            broken.append(_until(lambda: '"ok": false' in get_text(status), 120))
             manifest.write_text(original, encoding="utf-8")
-            fixed.append(_until(lambda: '"ok": true' in _get(status), 120))
+            fixed.append(_until(lambda: '"ok": true' in get_text(status), 120))
         goal = GOALS_SECONDS.get(servers // 221)
         note = f"goal {goal:g}s" if goal else ""
         report.figure(f"preview {servers} saved edit shown", statistics.median(edits), note)
         report.figure(f"preview {servers} broken edit shown", statistics.median(broken), note)
         report.figure(f"preview {servers} fix shown", statistics.median(fixed), note)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -13,13 +13,14 @@ import functools
 import gzip
 import io
 import statistics
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Protocol
+
+from tests.loopback import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,21 +65,10 @@ class _Gzipped(SimpleHTTPRequestHandler):
         return io.BytesIO(data)
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A browser context closed mid-transfer (a search's preloads): not the site's fault.
-        pass
-
-
 @contextmanager
 def served(site: Path) -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), functools.partial(_Gzipped, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(functools.partial(_Gzipped, directory=str(site))) as origin:
+        yield origin
 
 
 # Records the last keystroke in the search box and the first result that names the server.

@@ -9,12 +9,6 @@ here are generous (shared machines): the speed goals are in ``invoke bench``.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,28 +17,9 @@ import pytest
 
 from tests import factory
 from tests.browser.conftest import Watched, open_watched
+from tests.loopback import registryctl_serve
 
 WAIT_MS = 60_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_served(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"registryctl serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if b"<html" in response.read():
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail("registryctl serve did not serve the site within 120 s")
 
 
 def _goto(preview: Watched, path: str) -> Any:
@@ -64,22 +39,11 @@ def tree(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def served(tree: Path, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "registry.cli", "serve", "--root", str(tree),
-               "--dev-addr", f"127.0.0.1:{port}"]
     scratch = tmp_path / "tmp"  # where the preview keeps its site while it runs
     scratch.mkdir()
-    env = {**os.environ, "TMPDIR": str(scratch)}
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=env)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_served(url, process)
+    with registryctl_serve(tree, env={"TMPDIR": str(scratch)}, within=120) as url:
         assert list(scratch.iterdir()), "the preview's site is not in TMPDIR"
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     assert list(scratch.iterdir()) == [], "the preview left its temporary folders behind"
 
 
