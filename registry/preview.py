@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mkdocs.livereload import LiveReloadServer
+from watchdog.events import FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent
+from watchdog.observers import Observer
+
 from registry.build import docs_dir_for
 from registry.errors import SiteBuildError
 from registry.site.plugin import CatalogPlugin
@@ -29,38 +33,58 @@ log = logging.getLogger("mkdocs.plugins.gigmcp")
 
 POLLING_SECONDS = 0.5
 """How often the fallback watcher (no native file events) looks at the tree."""
+CHANGES = [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent]
+"""The file events that start a rebuild: not opens, reads or closes."""
 
 
-def _change_events() -> list[type[Any]]:
-    from watchdog.events import (
-        FileCreatedEvent,
-        FileDeletedEvent,
-        FileModifiedEvent,
-        FileMovedEvent,
-    )
-
-    return [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent]
-
-
-def change_observer() -> Any:
+class ChangesOnly(Observer):  # type: ignore[misc, valid-type]  # the platform's observer class
     """The platform's native file-event observer (inotify, FSEvents, …), told only of changes.
 
     mkdocs polls the watched trees every half second: at 2,000 servers one look at
     ``manifests/`` and ``toolspecs/`` takes about 0.2 s of CPU, so a preview spends
     a core on polling and notices a save up to half a second late. Native events
-    are immediate and free; only writes, creations, deletions and moves count (the
-    build's own reads of the tree must not start another build).
+    are immediate and free; only :data:`CHANGES` count (the build's own reads of the
+    tree must not start another build).
     """
-    from watchdog.observers import Observer
 
-    events = _change_events()
+    def schedule(self, event_handler: Any, path: Any, **options: Any) -> Any:
+        options["event_filter"] = options.get("event_filter") or CHANGES
+        return super().schedule(event_handler, path, **options)
 
-    class ChangesOnly(Observer):  # type: ignore[misc, valid-type]
-        def schedule(self, event_handler: Any, path: Any, **options: Any) -> Any:
-            options["event_filter"] = options.get("event_filter") or events
-            return super().schedule(event_handler, path, **options)
 
-    return ChangesOnly()
+class PreviewServer(LiveReloadServer):
+    """mkdocs' live-reload server, told of saves by native file events.
+
+    Where they cannot watch a path (the inotify watch limit, a file system without
+    events), it falls back to polling every :data:`POLLING_SECONDS` for every path.
+    """
+
+    def __init__(self, *, observer: Any = None, **options: Any) -> None:
+        super().__init__(polling_interval=POLLING_SECONDS, **options)
+        self._polling = self.observer
+        self.observer = observer if observer is not None else ChangesOnly()
+
+    def watch(self, path: str, func: None = None, *, recursive: bool = True) -> None:
+        try:
+            super().watch(path, func, recursive=recursive)
+        except OSError as error:
+            if self.observer is self._polling:
+                raise
+            log.warning("file events unavailable (%s): polling every %g s instead",
+                        error, POLLING_SECONDS)
+            watched = list(self._watched_paths)
+            self.observer.unschedule_all()
+            self._watched_paths.clear()
+            self._watch_refs.clear()
+            self.observer = self._polling
+            for again in watched:
+                super().watch(again)
+
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        # The /v0.1/ lists are JSON served from .html files: no reload script in them.
+        if b"</body>" not in content:
+            return content
+        return super()._inject_js_into_html(content, epoch)  # type: ignore[no-untyped-call, no-any-return]
 
 
 class _QuietDirty(logging.Filter):
@@ -91,7 +115,7 @@ def serve(root: Path, config_file: Path, dev_addr: str, *, open_in_browser: bool
         signal.signal(signal.SIGTERM, _interrupt)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
-    from mkdocs.livereload import LiveReloadServer, _serve_url
+    from mkdocs.livereload import _serve_url
 
     logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
     state = PreviewState()
@@ -120,35 +144,9 @@ def serve(root: Path, config_file: Path, dev_addr: str, *, open_in_browser: bool
         config.site_url = serve_url
         build(config, serve_url=serve_url, dirty=True)
 
-    class Server(LiveReloadServer):
-        def __init__(self, **options: Any) -> None:
-            super().__init__(**options)
-            self._polling = self.observer
-            self.observer = change_observer()
-
-        def watch(self, path: str, func: None = None, *, recursive: bool = True) -> None:
-            try:
-                super().watch(path, func, recursive=recursive)
-            except OSError as error:  # no native events here (e.g. the inotify watch limit)
-                if self.observer is self._polling:
-                    raise
-                log.warning("file events unavailable (%s): polling every %g s instead",
-                            error, POLLING_SECONDS)
-                watched = list(self._watched_paths)
-                self.observer.unschedule_all()
-                self._watched_paths.clear()
-                self._watch_refs.clear()
-                self.observer = self._polling
-                for again in watched:
-                    super().watch(again)
-
-        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
-            # The /v0.1/ lists are JSON served from .html files: no reload script in them.
-            if b"</body>" not in content:
-                return content
-            return super()._inject_js_into_html(content, epoch)  # type: ignore[no-untyped-call, no-any-return]
-
-    server = Server(builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path)
+    server = PreviewServer(
+        builder=builder, host=host, port=port, root=site_dir, mount_path=mount_path
+    )
 
     def error_page(code: int) -> bytes | None:
         page = Path(site_dir) / f"{code}.html"

@@ -143,7 +143,7 @@ def test_the_preview_hears_writes_to_the_tree_but_not_its_own_reads(tmp_path: Pa
 
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
-    from registry.preview import change_observer
+    from registry.preview import ChangesOnly
 
     manifest = factory.write_manifest(tmp_path, factory.manifest())
     heard: list[str] = []
@@ -155,7 +155,7 @@ def test_the_preview_hears_writes_to_the_tree_but_not_its_own_reads(tmp_path: Pa
                 heard.append(happened.event_type)
                 event.set()
 
-    observer = change_observer()
+    observer = ChangesOnly()
     observer.schedule(Handler(), str(tmp_path / "manifests"), recursive=True)
     observer.start()
     try:
@@ -167,3 +167,30 @@ def test_the_preview_hears_writes_to_the_tree_but_not_its_own_reads(tmp_path: Pa
     finally:
         observer.stop()
         observer.join(timeout=10)
+
+
+def test_the_preview_polls_where_file_events_cannot_watch(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from watchdog.observers.polling import PollingObserver
+
+    from registry.preview import ChangesOnly, PreviewServer
+
+    class NoWatchesLeft(ChangesOnly):
+        def schedule(self, event_handler: object, path: object, **options: object) -> object:
+            raise OSError(28, "inotify watch limit reached")
+
+    first, second = tmp_path / "manifests", tmp_path / "toolspecs"
+    first.mkdir()
+    second.mkdir()
+    server = PreviewServer(observer=NoWatchesLeft(), builder=lambda: None, host="127.0.0.1",
+                           port=0, root=str(tmp_path))
+    try:
+        server.watch(str(first))
+        server.watch(str(second))
+        assert isinstance(server.observer, PollingObserver)
+        watched = {emitter.watch.path for emitter in server.observer.emitters}
+        assert watched == {str(first), str(second)}
+        assert "polling every 0.5 s instead" in caplog.text
+    finally:
+        server.server_close()
