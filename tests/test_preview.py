@@ -18,7 +18,11 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from registry import rules
 from registry.build import default_config, docs_dir_for
+from registry.errors import Finding, errors_only
+from registry.lint.runner import lint_paths
+from registry.load.tree import LoadCache
 from registry.site.plugin import CatalogPlugin
 from registry.site.preview import STATUS_FILE, PreviewState
 from tests import factory
@@ -194,3 +198,46 @@ def test_the_preview_polls_where_file_events_cannot_watch(
         assert "polling every 0.5 s instead" in caplog.text
     finally:
         server.server_close()
+
+
+def _codes(findings: list[Finding], path_end: str) -> set[str]:
+    return {finding.code for finding in findings if finding.path.endswith(path_end)}
+
+
+def test_kept_lint_findings_are_run_again_when_their_policy_or_pair_changes(
+    tmp_path: Path,
+) -> None:
+    root = factory.tree(tmp_path)
+    cache = LoadCache()
+    assert errors_only(lint_paths(root, cache=cache).findings) == []
+    # The manifest is not touched: a new denylist entry still reaches it.
+    factory.write(root, "denylist/exfil-domains.txt", "webhook.site\nexample.com\n")
+    found = lint_paths(root, cache=cache).findings
+    assert rules.DENYLISTED.code in _codes(found, "manifests/acme/0.1.0.yaml")
+    factory.write(root, "denylist/exfil-domains.txt", "webhook.site\n")
+    assert errors_only(lint_paths(root, cache=cache).findings) == []
+    # The toolspec is not touched: its manifest's change still reaches it.
+    image = {**factory.manifest()["image"], "builder": "go-static"}
+    factory.write_manifest(root, factory.manifest(image=image))
+    found = lint_paths(root, cache=cache).findings
+    assert rules.TOOLSPEC_NOT_TOOLPACK.code in _codes(found, "toolspecs/acme/0.1.0.yaml")
+    assert found == lint_paths(root).findings  # the same as a lint without a cache
+
+
+def test_kept_index_json_of_a_manifest_is_used_only_while_it_is_the_same(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from registry.index.build import build_index
+    from registry.load.schema import Manifest
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    first = Manifest.model_validate(factory.manifest())
+    memo: dict[str, tuple[Manifest, str]] = {}
+    assert build_index([first], when, memo=memo) == build_index([first], when)
+    assert build_index([first], when, memo=memo) == build_index([first], when)
+    edited = Manifest.model_validate(factory.manifest(description="Edited."))
+    with_memo = build_index([edited], when, memo=memo)
+    assert with_memo == build_index([edited], when)
+    assert b'"description":"Edited."' in with_memo
