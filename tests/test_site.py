@@ -187,6 +187,24 @@ def test_the_search_index_does_not_depend_on_the_order_pagefind_wrote(
     assert {p.relative_to(bundle): p.read_bytes() for p in _files(bundle)} == before
 
 
+
+def test_a_search_index_that_cannot_be_built_is_a_clear_error(tmp_path: Path) -> None:
+    from registry.site.search_index import index_site
+
+    with pytest.raises(SiteBuildError, match=r"the search index failed \(Pagefind exit 1\):"
+                       r"[\s\S]*not able to build an index"):
+        index_site(tmp_path)  # no pages at all
+    bundle = tmp_path / "site" / "pagefind"
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(
+        "<html><body><main data-pagefind-body><p>words</p></main></body></html>", "utf-8"
+    )
+    index_site(tmp_path / "site")
+    meta = next(bundle.glob("*.pf_meta"))
+    meta.write_bytes(gzip.compress(b"not pagefind data"))
+    with pytest.raises(ValueError, match="not a Pagefind data file"):
+        decode(meta.read_bytes())
+
 # --- pages ---------------------------------------------------------------------
 
 
